@@ -1,0 +1,42 @@
+/**
+ * WireSocket close codes (contract §3). Shared by the provider and the local dataplane so that the
+ * numbers and reason texts cannot drift apart. Reason builders live beside the codes but are separate
+ * exports, so a browser bundle that only reads codes tree-shakes them away.
+ */
+export const CloseCode = {
+  MissingToken: 4001,
+  InvalidToken: 4002,
+  Forbidden: 4003,
+  ConnectionLimit: 4004,
+  DocumentLimit: 4005,
+  RateLimit: 4006,
+  InvalidName: 4007,
+  UsersPerDoc: 4008,
+  WrongRegion: 4009,
+} as const
+
+export type CloseCodeName = keyof typeof CloseCode
+export type WireSocketCloseCode = (typeof CloseCode)[CloseCodeName]
+
+/** Prefixes of the 4009 reason: a full URL, or only a region when the URL would not fit 123 bytes. */
+export const REDIRECT_PREFIX = 'REDIRECT:'
+export const REGION_PREFIX = 'REGION:'
+
+/** RFC 6455: a close frame's reason is at most 123 UTF-8 bytes. */
+export const MAX_CLOSE_REASON_BYTES = 123
+
+export const CloseReason = {
+  missingToken: 'Missing token',
+  invalidToken: 'Invalid token',
+  tokenExpired: 'Token expired',
+  forbidden: 'Forbidden',
+  originNotAllowed: 'Origin not allowed',
+  invalidName: 'Invalid document name',
+  connectionLimit: (limit: number): string => `Connection limit exceeded: ${limit}`,
+  documentLimit: (limit: number, active: number): string =>
+    `Document limit exceeded: ${limit} (active: ${active})`,
+  rateLimit: (limit: number): string => `Rate limit exceeded: ${limit} ops/min`,
+  usersPerDoc: (limit: number): string => `Document user limit exceeded: ${limit}`,
+  redirect: (url: string): string => REDIRECT_PREFIX + url,
+  region: (region: string): string => REGION_PREFIX + region,
+} as const
