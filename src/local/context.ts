@@ -1,0 +1,39 @@
+/** The state shared by every region server of one local dataplane (one process = one "cluster"). */
+import type { WebSocket } from 'ws'
+import type { DocumentStore } from './documents.ts'
+import type { SlidingWindow } from './rate-limit.ts'
+import type { Registry } from './registry.ts'
+import type { SyncSession } from './sync-session.ts'
+import type { TokenIssuer } from './tokens.ts'
+import type { HandshakeRecord, LocalApp } from './types.ts'
+
+export interface ResolvedRateLimits {
+  connectPerMinute: number
+  discoveryPerMinute: number
+  usagePerMinute: number
+  jwksPer10Minutes: number
+}
+
+export interface DataplaneContext {
+  registry: Registry
+  issuer: TokenIssuer
+  documents: DocumentStore
+  /** Accepted sessions, across all regions. */
+  sessions: Set<SyncSession>
+  /** Every upgraded socket, accepted or being rejected, so that close()/dropConnections() reach all. */
+  sockets: Set<WebSocket>
+  /** Client sync updates per app key over a sliding 60 s window (4006). */
+  opsWindow: SlidingWindow
+  connectLimiter: SlidingWindow
+  discoveryLimiter: SlidingWindow
+  usageLimiter: SlidingWindow
+  rateLimits: ResolvedRateLimits
+  authenticate: boolean
+  closeOnExpiry: boolean
+  maxMessageBytes: number
+  defaultApp: () => LocalApp
+  regionUrl: (region: string) => string | undefined
+  handshakes: HandshakeRecord[]
+  now: () => number
+  log: (line: string) => void
+}

@@ -1,0 +1,42 @@
+/** Where the token came from at the WebSocket handshake (contract §3), and which subprotocol to select. */
+import type { IncomingMessage } from 'node:http'
+import type { HandshakeTransport } from './types.ts'
+
+/** `access_token` is the documented name; `Bearer` is what some older pages show. */
+const PROTOCOL_NAMES = ['access_token', 'Bearer'] as const
+
+export const offeredProtocols = (req: IncomingMessage): string[] => {
+  const header = req.headers['sec-websocket-protocol']
+  if (typeof header !== 'string') return []
+  return header.split(',').map(p => p.trim()).filter(Boolean)
+}
+
+/** Select the name the client offered (never the JWT, and never a value it did not offer). */
+export const selectProtocol = (offered: Iterable<string>): string | false => {
+  const list = [...offered]
+  return PROTOCOL_NAMES.find(name => list.includes(name)) ?? false
+}
+
+export interface PresentedToken { token: string | undefined; transport: HandshakeTransport }
+
+export const presentedToken = (req: IncomingMessage, url: URL): PresentedToken => {
+  const offered = offeredProtocols(req)
+  const name = selectProtocol(offered)
+  if (name !== false) {
+    const at = offered.indexOf(name)
+    const token = offered[at + 1] ?? offered.find(p => p !== name)
+    if (token) return { token, transport: 'subprotocol' }
+  }
+  const query = url.searchParams.get('token') ?? url.searchParams.get('access_token')
+  if (query) return { token: query, transport: 'query' }
+  const auth = req.headers.authorization
+  if (typeof auth === 'string' && /^Bearer\s+\S/i.test(auth)) return { token: auth.replace(/^Bearer\s+/i, '').trim(), transport: 'header' }
+  return { token: undefined, transport: 'none' }
+}
+
+/** Bearer header or `?token=` for the HTTP endpoints (contract §4). */
+export const httpToken = (req: IncomingMessage, url: URL): string | undefined => {
+  const auth = req.headers.authorization
+  if (typeof auth === 'string' && /^Bearer\s+\S/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim()
+  return url.searchParams.get('token') ?? undefined
+}

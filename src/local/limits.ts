@@ -1,0 +1,50 @@
+/**
+ * Plan limits from the token's `limits` claim (contract §3, ours for what each counts). Pure functions
+ * over the shared state, so admission is decided synchronously in one place, with no await between
+ * counting and joining.
+ */
+import { CloseCode, CloseReason } from '../contract/close-codes.ts'
+import type { WireSocketLimits } from '../contract/claims.ts'
+import type { DataplaneContext } from './context.ts'
+import type { DocumentEntry } from './documents.ts'
+import type { CloseRequest, SyncSession } from './sync-session.ts'
+
+export const connectionsOf = (ctx: DataplaneContext, appKey: string): number => {
+  let n = 0
+  for (const session of ctx.sessions) if (session.meta.appKey === appKey) n++
+  return n
+}
+
+/** 4004 → 4005 → 4008, checked against the state as it is at the moment of joining. */
+export const admissionVerdict = (
+  ctx: DataplaneContext,
+  appKey: string,
+  limits: WireSocketLimits | undefined,
+  entry: DocumentEntry | undefined,
+): CloseRequest | undefined => {
+  if (!limits) return undefined
+  if (limits.maxConnections !== undefined && connectionsOf(ctx, appKey) >= limits.maxConnections) {
+    return { code: CloseCode.ConnectionLimit, reason: CloseReason.connectionLimit(limits.maxConnections) }
+  }
+  if (limits.maxDocuments !== undefined && entry === undefined) {
+    const active = ctx.documents.activeCount(appKey)
+    if (active >= limits.maxDocuments) {
+      return { code: CloseCode.DocumentLimit, reason: CloseReason.documentLimit(limits.maxDocuments, active) }
+    }
+  }
+  if (limits.maxUsersPerDoc !== undefined && entry !== undefined && entry.peers.size >= limits.maxUsersPerDoc) {
+    return { code: CloseCode.UsersPerDoc, reason: CloseReason.usersPerDoc(limits.maxUsersPerDoc) }
+  }
+  return undefined
+}
+
+/** One client update against the app's sliding window; the socket that overflows it is closed 4006. */
+export const opsVerdict = (ctx: DataplaneContext, session: SyncSession): CloseRequest | undefined => {
+  const limit = session.meta.opsPerMinute
+  if (limit === undefined) {
+    ctx.opsWindow.add(session.meta.appKey)
+    return undefined
+  }
+  const result = ctx.opsWindow.hit(session.meta.appKey, limit)
+  return result.ok ? undefined : { code: CloseCode.RateLimit, reason: CloseReason.rateLimit(limit) }
+}

@@ -1,0 +1,175 @@
+/**
+ * One region: an HTTP server whose upgrades become y-websocket sessions. Every rejection is delivered
+ * the way the hosted service does it (accept the upgrade, then close with the contract's code), because
+ * a browser only ever sees an HTTP error on the upgrade as an anonymous 1006.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { CloseCode, CloseReason, MAX_CLOSE_REASON_BYTES } from '../contract/close-codes.ts'
+import { isValidDocumentName } from '../contract/document-name.ts'
+import type { DataplaneContext } from './context.ts'
+import { documentKeyOf } from './documents.ts'
+import { presentedToken, selectProtocol } from './handshake.ts'
+import { handleHttp } from './http-routes.ts'
+import { clientIp, closeServer, guardClientErrors, listen, sendJson } from './http-util.ts'
+import { admissionVerdict, opsVerdict } from './limits.ts'
+import { appKeyOf } from './registry.ts'
+import { fitReason, SyncSession, type CloseRequest } from './sync-session.ts'
+import type { HandshakeRecord } from './types.ts'
+import { originAllowed, verifyAccessToken, type VerifiedToken } from './verify.ts'
+
+type Auth = { ok: true; token: VerifiedToken | undefined } | { ok: false; close: CloseRequest }
+
+export class RegionServer {
+  readonly server: Server
+  private readonly wss: WebSocketServer
+  /** Raw sockets between the upgrade request and the WebSocket, so close() can reach them too. */
+  private readonly pending = new Set<Duplex>()
+  port = 0
+
+  constructor (readonly name: string, private readonly ctx: DataplaneContext) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: ctx.maxMessageBytes,
+      perMessageDeflate: false,
+      handleProtocols: offered => selectProtocol(offered),
+    })
+    this.server = createServer((req, res) => {
+      handleHttp(ctx, name, req, res).catch(() => sendJson(res, 500, { error: 'server_error' }))
+    })
+    guardClientErrors(this.server)
+    this.server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      this.pending.add(socket)
+      socket.on('close', () => this.pending.delete(socket))
+      // A client that vanishes mid-handshake must not produce an unhandled 'error' event.
+      socket.on('error', () => socket.destroy())
+      this.upgrade(req, socket, head).catch(() => {
+        this.pending.delete(socket)
+        socket.destroy()
+      })
+    })
+  }
+
+  get url (): string {
+    return `ws://${this.host}:${this.port}`
+  }
+
+  get httpUrl (): string {
+    return `http://${this.host}:${this.port}`
+  }
+
+  private host = '127.0.0.1'
+
+  async listen (host: string, port: number): Promise<void> {
+    this.host = host.includes(':') ? `[${host}]` : host
+    this.port = await listen(this.server, host, port)
+  }
+
+  private async upgrade (req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const ctx = this.ctx
+    const rawUrl = req.url ?? '/'
+    const url = new URL(rawUrl, 'http://local')
+    const origin = typeof req.headers.origin === 'string' ? req.headers.origin : null
+    const presented = presentedToken(req, url)
+    const record: HandshakeRecord = {
+      region: this.name,
+      url: rawUrl,
+      origin,
+      transport: presented.transport,
+      protocolHeader: req.headers['sec-websocket-protocol'] !== undefined,
+      outcome: { code: 1006, reason: 'Socket closed during handshake' },
+    }
+    ctx.handshakes.push(record)
+
+    if (!ctx.connectLimiter.hit(clientIp(req), ctx.rateLimits.connectPerMinute).ok) {
+      record.outcome = { code: 429, reason: 'Too Many Requests' }
+      // Contract §4: 429 with Retry-After: 60. There is no close code for it, so it stays HTTP.
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nRetry-After: 60\r\nConnection: close\r\nContent-Length: 0\r\n\r\n')
+      ctx.log(`${this.name}: connect rate limit hit`)
+      return
+    }
+
+    const auth = await this.authenticate(presented.token, origin)
+    if (socket.destroyed) return
+    this.wss.handleUpgrade(req, socket, head, ws => {
+      this.pending.delete(socket)
+      ctx.sockets.add(ws)
+      ws.on('close', () => ctx.sockets.delete(ws))
+      // ws itself answers protocol errors (e.g. 1009 for oversize frames); the event only needs a listener.
+      ws.on('error', () => {})
+      const verdict = auth.ok ? this.admit(ws, url.pathname.slice(1), auth.token) : auth.close
+      if (verdict) {
+        record.outcome = { code: verdict.code, reason: fitReason(verdict.reason) }
+        ws.close(verdict.code, fitReason(verdict.reason))
+        ctx.log(`${this.name}: rejected ${verdict.code} ${verdict.reason}`)
+      } else {
+        record.outcome = 'accepted'
+      }
+    })
+  }
+
+  /** Token checks, in the order a client can act on: missing (4001), invalid/expired (4002), origin (4003). */
+  private async authenticate (token: string | undefined, origin: string | null): Promise<Auth> {
+    if (!this.ctx.authenticate) return { ok: true, token: undefined }
+    if (token === undefined) return { ok: false, close: { code: CloseCode.MissingToken, reason: CloseReason.missingToken } }
+    const result = await verifyAccessToken(token, this.ctx)
+    if (!result.ok) {
+      const reason = result.defect === 'expired' ? CloseReason.tokenExpired : CloseReason.invalidToken
+      return { ok: false, close: { code: CloseCode.InvalidToken, reason } }
+    }
+    if (!originAllowed(origin, result.token.claims.allowedDomains)) {
+      return { ok: false, close: { code: CloseCode.Forbidden, reason: CloseReason.originNotAllowed } }
+    }
+    return { ok: true, token: result.token }
+  }
+
+  /**
+   * Name (4007), region (4009), then limits; synchronous from counting to joining so that two sockets
+   * racing for the last slot cannot both get in.
+   */
+  private admit (ws: WebSocket, name: string, token: VerifiedToken | undefined): CloseRequest | undefined {
+    const ctx = this.ctx
+    if (!isValidDocumentName(name)) return { code: CloseCode.InvalidName, reason: CloseReason.invalidName }
+    const app = token?.app ?? ctx.defaultApp()
+    const appKey = appKeyOf(app.tenantId, app.appId)
+    const key = documentKeyOf(appKey, name)
+    const existing = ctx.documents.get(key)
+    if (existing && existing.region !== this.name) return this.redirect(existing.region, name)
+    const verdict = admissionVerdict(ctx, appKey, token?.claims.limits, existing)
+    if (verdict) return verdict
+
+    const entry = ctx.documents.open(key, appKey, name, this.name)
+    const session = new SyncSession(ws, entry, { appKey, jti: token?.claims.jti, opsPerMinute: token?.claims.limits?.opsPerMinute }, {
+      beforeUpdate: s => opsVerdict(ctx, s),
+      onEnd: s => {
+        ctx.sessions.delete(s)
+        ctx.documents.leave(s.entry, s)
+      },
+    })
+    ctx.sessions.add(session)
+    ctx.documents.join(entry, session)
+    if (token && ctx.closeOnExpiry) {
+      session.closeAt(token.expiresAtMs, ctx.now, { code: CloseCode.InvalidToken, reason: CloseReason.tokenExpired })
+    }
+    session.start()
+    ctx.log(`${this.name}: accepted ${name}`)
+    return undefined
+  }
+
+  /** 4009 with the full URL when it fits the 123-byte reason, else only the region (contract §3). */
+  private redirect (region: string, name: string): CloseRequest {
+    const base = this.ctx.regionUrl(region)
+    const full = base === undefined ? undefined : CloseReason.redirect(`${base}/${name}`)
+    const reason = full !== undefined && Buffer.byteLength(full) <= MAX_CLOSE_REASON_BYTES ? full : CloseReason.region(region)
+    return { code: CloseCode.WrongRegion, reason }
+  }
+
+  async close (): Promise<void> {
+    for (const socket of this.pending) socket.destroy()
+    this.pending.clear()
+    for (const ws of this.wss.clients) ws.terminate()
+    await new Promise<void>(resolve => this.wss.close(() => resolve()))
+    await closeServer(this.server)
+  }
+}
