@@ -189,3 +189,32 @@ export const updateFrame = (text = 'x'): Uint8Array => {
   doc.destroy()
   return encoding.toUint8Array(encoder)
 }
+
+/**
+ * For server-side state that has no event to await (a socket's close being processed on the server):
+ * re-check on every turn of the event loop until true, with a deadline. Not a fixed sleep.
+ */
+export const eventually = async (check: () => boolean, what = 'condition', timeoutMs = 5000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+/** Resolve when the server-side document's text equals `expected` (awaits the doc's own updates). */
+export const serverText = async (getDoc: () => Y.Doc | undefined, expected: string, field = 'text'): Promise<void> => {
+  await eventually(() => getDoc() !== undefined, 'server document')
+  const doc = getDoc()!
+  if (doc.getText(field).toString() === expected) return
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`server text never became ${expected}`)), 5000)
+    const onUpdate = (): void => {
+      if (doc.getText(field).toString() !== expected) return
+      clearTimeout(timer)
+      doc.off('update', onUpdate)
+      resolve()
+    }
+    doc.on('update', onUpdate)
+  })
+}
