@@ -1,0 +1,46 @@
+/** Ordinary drops: the first retry waits up to a second, so a fleet dropped at once spreads out. */
+const BASE_DELAY = 500
+/** Never more than this many connection attempts in any minute, whatever the close codes say. */
+const MAX_ATTEMPTS_PER_MINUTE = 60
+const MINUTE = 60_000
+/** Plan limits: the contract asks for at least 30 s; repeated hits double it up to ten times that. */
+const SLOW_CEILING_FACTOR = 10
+
+/**
+ * Reconnect timing. Ordinary failures back off exponentially with full jitter; plan limits wait slowly;
+ * and a sliding one-minute window caps the attempt rate so that no sequence of close codes (an endless
+ * run of immediate 4002 reconnects, say) can hammer the service.
+ */
+export class Backoff {
+  /** Consecutive unsuccessful attempts; reset only by a successful sync. */
+  failures = 0
+  #attempts: number[] = []
+  readonly #maxDelay: () => number
+  readonly #random: () => number
+
+  constructor (maxDelay: () => number, random: () => number = Math.random) {
+    this.#maxDelay = maxDelay
+    this.#random = random
+  }
+
+  /** Full jitter: uniformly random in [0, min(max, base · 2^failures)]. */
+  jittered (): number {
+    return this.#random() * Math.min(this.#maxDelay(), BASE_DELAY * 2 ** this.failures)
+  }
+
+  /** At least `minimum`, doubling with each consecutive hit, plus up to half again of jitter. */
+  slow (minimum: number, hits: number): number {
+    const base = Math.min(minimum * SLOW_CEILING_FACTOR, minimum * 2 ** Math.max(0, hits - 1))
+    return base * (1 + this.#random() / 2)
+  }
+
+  /** Record an attempt starting now, and say how long it must wait to respect the per-minute ceiling. */
+  admit (delay: number, now = Date.now()): number {
+    const at = now + delay
+    this.#attempts = this.#attempts.filter(t => t > at - MINUTE)
+    // attempts are not sorted (delays differ), hence the minimum rather than the first
+    const wait = this.#attempts.length >= MAX_ATTEMPTS_PER_MINUTE ? Math.min(...this.#attempts) + MINUTE - at : 0
+    this.#attempts.push(at + wait)
+    return delay + wait
+  }
+}

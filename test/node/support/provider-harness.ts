@@ -1,0 +1,94 @@
+/** Shared helpers for the provider's Node tests: real sockets (`ws`) against a real local dataplane. */
+import WebSocket from 'ws'
+import * as Y from 'yjs'
+import { WireSocketProvider, type WebSocketConstructor, type WireSocketProviderEvents, type WireSocketProviderOptions } from '../../../src/index.ts'
+import type { LocalDataplane } from '../../../src/local/index.ts'
+
+/** Resolve with the listener arguments of the next `name` event that satisfies `accept`. */
+export const next = <N extends keyof WireSocketProviderEvents & string>(
+  provider: WireSocketProvider,
+  name: N,
+  accept: (...args: Parameters<WireSocketProviderEvents[N]>) => boolean = () => true,
+  timeout = 10_000,
+): Promise<Parameters<WireSocketProviderEvents[N]>> => new Promise((resolve, reject) => {
+  const timer = setTimeout(() => {
+    provider.off(name, listener)
+    reject(new Error(`timed out waiting for "${name}"`))
+  }, timeout)
+  const listener = ((...args: Parameters<WireSocketProviderEvents[N]>) => {
+    if (!accept(...args)) return
+    clearTimeout(timer)
+    provider.off(name, listener)
+    resolve(args)
+  }) as WireSocketProviderEvents[N]
+  provider.on(name, listener)
+})
+
+export const synced = async (provider: WireSocketProvider, timeout?: number): Promise<void> => {
+  if (provider.synced) return
+  await next(provider, 'sync', s => s, timeout)
+}
+
+/** Resolve once every doc's text `field` equals `expected`, re-checking on each update (no polling). */
+export const converge = (docs: Y.Doc[], expected: (text: string) => boolean, field = 'text', timeout = 15_000): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const check = (): boolean => docs.every(d => expected(d.getText(field).toString()))
+    if (check()) return resolve()
+    const timer = setTimeout(() => {
+      cleanup()
+      reject(new Error(`docs did not converge: ${JSON.stringify(docs.map(d => d.getText(field).toString().slice(0, 200)))}`))
+    }, timeout)
+    const onUpdate = (): void => {
+      if (!check()) return
+      cleanup()
+      resolve()
+    }
+    const cleanup = (): void => {
+      clearTimeout(timer)
+      docs.forEach(d => d.off('update', onUpdate))
+    }
+    docs.forEach(d => d.on('update', onUpdate))
+  })
+
+/** A `ws` subclass that records every URL and subprotocol list the provider asks for. */
+export const recordingWebSocket = (log: Array<{ url: string; protocols: string[] }>, options: WebSocket.ClientOptions = {}): WebSocketConstructor =>
+  class RecordingWebSocket extends WebSocket {
+    constructor (url: string | URL, protocols?: string | string[]) {
+      log.push({ url: String(url), protocols: protocols === undefined ? [] : ([] as string[]).concat(protocols) })
+      super(url, protocols, options)
+    }
+  }
+
+export interface Client {
+  doc: Y.Doc
+  provider: WireSocketProvider
+  /** getToken calls made so far (a getter over the live count) */
+  readonly tokenCalls: number
+}
+
+/** A provider whose getToken mints a token from the dataplane (standing in for the app's backend). */
+export const client = (
+  dp: LocalDataplane,
+  documentName: string,
+  options: Partial<WireSocketProviderOptions<WireSocketProvider>> & { region?: number; ttl?: number; claims?: Record<string, unknown> } = {},
+): Client => {
+  const { region = 0, ttl, claims, ...rest } = options
+  const doc = new Y.Doc()
+  let calls = 0
+  const getToken = async (): Promise<string> => {
+    calls++
+    return await dp.mintToken({ ttl, claims })
+  }
+  const provider = new WireSocketProvider(dp.regions[region]!.url, documentName, doc, {
+    WebSocketPolyfill: WebSocket,
+    disableBc: true,
+    ...(rest.tokenSource === undefined ? { getToken } : {}),
+    ...rest,
+  })
+  return { doc, provider, get tokenCalls () { return calls } }
+}
+
+export const destroyAll = (clients: Client[]): void => clients.forEach(c => {
+  c.provider.destroy()
+  c.doc.destroy()
+})
