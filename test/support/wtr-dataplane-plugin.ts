@@ -17,6 +17,9 @@ export type DataplaneCommand =
   | { op: 'handshakes'; id: number }
   | { op: 'documentText'; id: number; documentName: string; field: string }
 
+/** Every command's answer, wrapped so that `null` results still count as handled. */
+export interface DataplaneReply { value: unknown }
+
 export interface DataplaneInfo {
   id: number
   regions: Array<{ name: string; url: string; httpUrl: string }>
@@ -78,7 +81,10 @@ export function dataplanePlugin (): TestRunnerPlugin {
     name: 'wiresocket-local-dataplane',
     async executeCommand ({ command, payload }) {
       if (command !== 'wiresocket') return undefined
-      return run(payload as DataplaneCommand)
+      // web-test-runner treats a null/undefined result as "command not handled": always answer with
+      // an envelope, which test/browser/support/dataplane.ts unwraps.
+      const reply: DataplaneReply = { value: await run(payload as DataplaneCommand) ?? null }
+      return reply
     },
     async serverStop () {
       await Promise.all([...running.values()].map(dp => dp.close()))

@@ -1,11 +1,12 @@
 /** Browser-side handle on a local dataplane hosted by the test runner (test/support/wtr-dataplane-plugin.ts). */
 import { executeServerCommand } from '@web/test-runner-commands'
-import type { DataplaneCommand, DataplaneInfo } from '../../support/wtr-dataplane-plugin.ts'
+import type { DataplaneCommand, DataplaneInfo, DataplaneReply } from '../../support/wtr-dataplane-plugin.ts'
 import type { LocalDataplaneOptions, HandshakeRecord } from '../../../src/local/index.ts'
 
 type Op<K extends DataplaneCommand['op']> = Omit<Extract<DataplaneCommand, { op: K }>, 'op' | 'id'>
 
-const send = async <T>(cmd: DataplaneCommand): Promise<T> => await executeServerCommand('wiresocket', cmd) as T
+const send = async <T>(cmd: DataplaneCommand): Promise<T> =>
+  (await executeServerCommand('wiresocket', cmd) as DataplaneReply).value as T
 
 export interface TestDataplane extends DataplaneInfo {
   mintToken(opts?: Op<'mintToken'>): Promise<string>
