@@ -112,7 +112,11 @@ export class DocumentStore {
     entry.graceTimer = setTimeout(() => {
       if (entry.peers.size > 0 || this.entries.get(entry.key) !== entry) return
       this.entries.delete(entry.key)
-      entry.destroy()
+      try {
+        entry.destroy()
+      } catch {
+        // A failing observer must not take the process down from a timer.
+      }
       this.log(`${entry.region}: document ${entry.name} dropped after grace period`)
     }, this.gracePeriodMs)
   }

@@ -25,25 +25,32 @@ const integer = (value: string | undefined, name: string, fallback: number): num
   return n
 }
 
+/** Declared once so that the parsed values are typed from the option table. */
+const CLI_OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'token-port': { type: 'string' },
+  regions: { type: 'string' },
+  ttl: { type: 'string' },
+  'refresh-ttl': { type: 'string' },
+  grace: { type: 'string' },
+  'allowed-domain': { type: 'string', multiple: true },
+  'keep-expired': { type: 'boolean' },
+  'no-auth': { type: 'boolean' },
+  verbose: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const
+
+const parseCli = (argv: string[]) => parseArgs({ args: argv, strict: true, options: CLI_OPTIONS })
+
 export async function main (argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    strict: true,
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'token-port': { type: 'string' },
-      regions: { type: 'string' },
-      ttl: { type: 'string' },
-      'refresh-ttl': { type: 'string' },
-      grace: { type: 'string' },
-      'allowed-domain': { type: 'string', multiple: true },
-      'keep-expired': { type: 'boolean' },
-      'no-auth': { type: 'boolean' },
-      verbose: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  })
+  let parsed: ReturnType<typeof parseCli>
+  try {
+    parsed = parseCli(argv)
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : String(error)} (see --help)`)
+  }
+  const { values } = parsed
   if (values.help) {
     console.log(USAGE)
     return

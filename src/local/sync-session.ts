@@ -105,9 +105,14 @@ export class SyncSession implements DocumentPeer {
     this.ended = true
     clearTimeout(this.expiryTimer)
     this.expiryTimer = undefined
-    // Leave first so the awareness removal below is not echoed back to a dead socket.
-    this.hooks.onEnd(this)
-    if (this.awarenessIds.size > 0) removeAwarenessStates(this.entry.awareness, [...this.awarenessIds], null)
+    // end() runs from ws event handlers and timers: nothing may throw out of it into the process.
+    try {
+      // Leave first so the awareness removal below is not echoed back to a dead socket.
+      this.hooks.onEnd(this)
+      if (this.awarenessIds.size > 0) removeAwarenessStates(this.entry.awareness, [...this.awarenessIds], null)
+    } catch {
+      // The document may already be destroyed (dataplane closing); nothing is left to tell.
+    }
   }
 
   private awarenessMessage (clients: number[]): Uint8Array {
