@@ -1,8 +1,9 @@
 /** Shared helpers for the provider's Node tests: real sockets (`ws`) against a real local dataplane. */
-import WebSocket from 'ws'
+import WebSocket, { WebSocketServer } from 'ws'
+import type { AddressInfo } from 'node:net'
 import * as Y from 'yjs'
 import { WireSocketProvider, type WebSocketConstructor, type WireSocketProviderEvents, type WireSocketProviderOptions } from '../../../src/index.ts'
-import type { LocalDataplane } from '../../../src/local/index.ts'
+import type { LocalApp, LocalDataplane } from '../../../src/local/index.ts'
 
 /** Resolve with the listener arguments of the next `name` event that satisfies `accept`. */
 export const next = <N extends keyof WireSocketProviderEvents & string>(
@@ -70,14 +71,14 @@ export interface Client {
 export const client = (
   dp: LocalDataplane,
   documentName: string,
-  options: Partial<WireSocketProviderOptions<WireSocketProvider>> & { region?: number; ttl?: number; claims?: Record<string, unknown> } = {},
+  options: Partial<WireSocketProviderOptions<WireSocketProvider>> & { region?: number; ttl?: number; claims?: Record<string, unknown>; app?: LocalApp } = {},
 ): Client => {
-  const { region = 0, ttl, claims, ...rest } = options
+  const { region = 0, ttl, claims, app, ...rest } = options
   const doc = new Y.Doc()
   let calls = 0
   const getToken = async (): Promise<string> => {
     calls++
-    return await dp.mintToken({ ttl, claims })
+    return await dp.mintToken({ ttl, claims, app })
   }
   const provider = new WireSocketProvider(dp.regions[region]!.url, documentName, doc, {
     WebSocketPolyfill: WebSocket,
@@ -92,3 +93,22 @@ export const destroyAll = (clients: Client[]): void => clients.forEach(c => {
   c.provider.destroy()
   c.doc.destroy()
 })
+
+/**
+ * A WebSocket server on loopback that behaves the way the real service should not (or not yet):
+ * `onConnection` decides what each accepted socket gets. It selects the offered `access_token`
+ * subprotocol like WireSocket does.
+ */
+export const fakeServer = async (onConnection: (socket: WebSocket, path: string) => void): Promise<{ url: string; close(): Promise<void> }> => {
+  const server = new WebSocketServer({ host: '127.0.0.1', port: 0, handleProtocols: protocols => protocols.has('access_token') ? 'access_token' : false })
+  await new Promise<void>(resolve => server.once('listening', resolve))
+  server.on('connection', (socket, request) => onConnection(socket, request.url ?? '/'))
+  const { port } = server.address() as AddressInfo
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    close: () => new Promise<void>(resolve => {
+      server.clients.forEach(c => c.terminate())
+      server.close(() => resolve())
+    }),
+  }
+}
