@@ -98,6 +98,12 @@ export function createTokenSource (getToken: GetToken, options: TokenSourceOptio
     return next
   }
 
+  /** Stop a backend call nobody needs. Forgotten at once, so the next `get` starts a fresh one. */
+  const abandon = (target: Call, reason: unknown): void => {
+    if (call === target) call = null
+    target.controller.abort(reason)
+  }
+
   const join = (target: Call, signal?: AbortSignal): Promise<Token> => new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason)
     target.waiters++
@@ -109,7 +115,7 @@ export function createTokenSource (getToken: GetToken, options: TokenSourceOptio
       leave()
       reject(signal?.reason)
       // Nobody else waits and no provider holds the source: stop the backend call.
-      if (target.waiters === 0 && holders.size === 0) target.controller.abort(signal?.reason)
+      if (target.waiters === 0 && holders.size === 0) abandon(target, signal?.reason)
     }
     signal?.addEventListener('abort', onAbort)
     target.promise.then(token => { leave(); resolve(token) }, error => { leave(); reject(error) })
@@ -163,7 +169,7 @@ export function createTokenSource (getToken: GetToken, options: TokenSourceOptio
         if (!holders.delete(holder) || holders.size > 0) return
         clearTimeout(refreshTimer)
         refreshTimer = undefined
-        if (call !== null && call.waiters === 0) call.controller.abort(new TokenError('callback', 'no longer needed'))
+        if (call !== null && call.waiters === 0) abandon(call, new TokenError('callback', 'no longer needed'))
       }
     },
   }
