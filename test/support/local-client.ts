@@ -29,10 +29,24 @@ export const nextClose = async (ws: WebSocket): Promise<CloseInfo> =>
     ws.once('unexpected-response', (_req, res) => reject(new Error(`unexpected HTTP ${res.statusCode ?? '?'}`)))
   })
 
-export const opened = async (ws: WebSocket): Promise<void> => {
-  if (ws.readyState === WebSocket.OPEN) return
-  await once(ws, 'open')
-}
+/**
+ * Resolves once the server has *accepted* the socket. An open event is not enough: every rejection is
+ * an accepted upgrade followed by a close. Only an admitted session receives the server's sync step 1,
+ * so the first message is the proof. Rejects with the close code and reason otherwise.
+ */
+export const opened = async (ws: WebSocket): Promise<void> =>
+  await new Promise((resolve, reject) => {
+    const onMessage = (): void => {
+      ws.off('close', onClose)
+      resolve()
+    }
+    const onClose = (code: number, reason: Buffer): void => {
+      ws.off('message', onMessage)
+      reject(new Error(`closed ${code} ${reason.toString('utf8')}`))
+    }
+    ws.once('message', onMessage)
+    ws.once('close', onClose)
+  })
 
 /** Connect, and report how the server closed the socket (the rejection path of every close code). */
 export const closeOf = async (url: string, opts: ConnectOptions = {}): Promise<CloseInfo> => await nextClose(open(url, opts))
@@ -40,9 +54,7 @@ export const closeOf = async (url: string, opts: ConnectOptions = {}): Promise<C
 /** Connect with a token in the recommended subprotocol, and wait until the server accepted it. */
 export const accepted = async (url: string, token: string, opts: ConnectOptions = {}): Promise<WebSocket> => {
   const ws = open(url, { protocols: ['access_token', token], ...opts })
-  const closed = nextClose(ws).then(c => { throw new Error(`closed ${c.code} ${c.reason}`) })
-  closed.catch(() => {})
-  await Promise.race([opened(ws), closed])
+  await opened(ws)
   return ws
 }
 
