@@ -3,7 +3,7 @@
  * token lifecycle. No Node-only imports here.
  */
 export { WireSocketProvider } from './provider/provider.ts'
-export type { ConnectionState, ClosedKind, LimitKind, WireSocketProviderEvents } from './provider/provider.ts'
+export type { ConnectionState, ClosedKind, LimitKind, ProviderAwareness, WireSocketProviderEvents } from './provider/provider.ts'
 export type { WireSocketProviderOptions, WebSocketLike, WebSocketConstructor, CloseEventLike } from './provider/options.ts'
 export { createTokenSource } from './provider/token-source.ts'
 export type { TokenSource, TokenSourceOptions, TokenHolder } from './provider/token-source.ts'

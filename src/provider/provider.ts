@@ -40,6 +40,17 @@ const transitions: Record<ConnectionState, readonly ConnectionState[]> = {
   destroyed: [],
 }
 
+/**
+ * y-protocols' `Awareness`, typed so that bindings with a stricter state type accept it without a cast:
+ * Lexical's `Provider` wants `getLocalState()` to return its own `UserState`, which an untyped
+ * awareness state cannot promise. The extra signatures are never the ones a call resolves to (the
+ * intersection's first member wins), so code reading `provider.awareness` sees the plain Awareness.
+ */
+export type ProviderAwareness = Awareness & {
+  getLocalState(): null
+  getStates(): Map<number, never>
+}
+
 /** Why the provider stopped for good (the `closed` event). */
 export type ClosedKind = 'unauthorized' | 'forbidden' | 'invalid-name' | 'redirect' | 'server'
 /** Which plan limit a 4004/4005/4006/4008 close reported (the `limit` event). */
@@ -95,7 +106,7 @@ const withPath = (base: string, documentName: string): URL => new URL(`${base}/$
  */
 export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> implements SyncPeer {
   readonly doc: Y.Doc
-  readonly awareness: Awareness
+  readonly awareness: ProviderAwareness
   /** The configured server URL, without trailing slashes. */
   readonly serverUrl: string
   readonly roomname: string
@@ -152,7 +163,7 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     this.bcChannel = `${this.serverUrl}/${documentName}`
     this.#configuredUrl = this.#target = withPath(this.serverUrl, documentName)
     this.#ownsAwareness = options.awareness === undefined
-    this.awareness = options.awareness ?? new Awareness(doc)
+    this.awareness = (options.awareness ?? new Awareness(doc)) as ProviderAwareness
     this.params = options.params ?? {}
     this.protocols = options.protocols ?? []
     this.shouldReconnect = options.shouldReconnect ?? defaultShouldReconnect

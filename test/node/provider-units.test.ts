@@ -1,0 +1,108 @@
+/** Unit tests of the provider's pure timing and policy logic (no sockets; integration tests cover behaviour). */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { localExpiry } from '../../src/provider/token.ts'
+import { Backoff } from '../../src/provider/backoff.ts'
+import { isRedirectAllowed, parseRedirect } from '../../src/provider/redirect.ts'
+import { normalizeClaims } from '../../src/contract/claims.ts'
+
+const NOW = 1_800_000_000_000 // local clock, ms
+const claims = (exp: number, iat: number) => normalizeClaims({ exp, iat })
+
+test('localExpiry: a fresh token on a correct clock expires at exp', () => {
+  const iat = NOW / 1000
+  assert.equal(localExpiry(claims(iat + 900, iat), NOW), NOW + 900_000)
+})
+
+test('localExpiry: a client clock 20 minutes fast still gets the full 900 s lifetime', () => {
+  const serverNow = NOW / 1000 - 1200
+  assert.equal(localExpiry(claims(serverNow + 900, serverNow), NOW), NOW + 900_000)
+})
+
+test('localExpiry: a client clock 10 minutes slow does not believe the token lives longer than 900 s', () => {
+  const serverNow = NOW / 1000 + 600
+  assert.equal(localExpiry(claims(serverNow + 900, serverNow), NOW), NOW + 900_000)
+})
+
+test('localExpiry: a token the backend cached for 10 minutes has 5 minutes left on a correct clock', () => {
+  const iat = NOW / 1000 - 600
+  assert.equal(localExpiry(claims(iat + 900, iat), NOW), NOW + 300_000)
+})
+
+test('localExpiry: millisecond exp/iat are read as seconds', () => {
+  const iat = NOW
+  assert.equal(localExpiry(normalizeClaims({ exp: iat + 900_000, iat }), NOW), NOW + 900_000)
+})
+
+test('localExpiry: without exp the backend hint is used, and without either nothing is known', () => {
+  assert.equal(localExpiry(normalizeClaims({}), NOW, NOW + 5000), NOW + 5000)
+  assert.equal(localExpiry(normalizeClaims({}), NOW), undefined)
+})
+
+test('Backoff: full jitter grows with failures and stays under maxBackoffTime', () => {
+  const backoff = new Backoff(() => 2500, () => 1)
+  assert.equal(backoff.jittered(), 500)
+  backoff.failures = 1
+  assert.equal(backoff.jittered(), 1000)
+  backoff.failures = 10
+  assert.equal(backoff.jittered(), 2500)
+  assert.equal(new Backoff(() => 2500, () => 0).jittered(), 0)
+})
+
+test('Backoff: plan limits wait at least the minimum, doubling per hit, capped at ten times', () => {
+  const low = new Backoff(() => 2500, () => 0)
+  assert.equal(low.slow(30_000, 1), 30_000)
+  assert.equal(low.slow(30_000, 2), 60_000)
+  assert.equal(low.slow(30_000, 20), 300_000)
+  assert.equal(new Backoff(() => 2500, () => 1).slow(30_000, 1), 45_000)
+})
+
+test('Backoff: never more than 60 attempts in any minute', () => {
+  const backoff = new Backoff(() => 2500)
+  let now = NOW
+  const starts: number[] = []
+  for (let i = 0; i < 200; i++) {
+    const wait = backoff.admit(0, now)
+    now += wait
+    starts.push(now)
+  }
+  for (let i = 60; i < starts.length; i++) {
+    assert.ok(starts[i]! - starts[i - 60]! >= 60_000, `attempt ${i} came ${starts[i]! - starts[i - 60]!} ms after attempt ${i - 60}`)
+  }
+})
+
+test('parseRedirect reads REDIRECT: URLs and REGION: names, nothing else', () => {
+  assert.deepEqual(parseRedirect('REDIRECT:wss://us-east-1.wiresocket.net/doc'), { url: new URL('wss://us-east-1.wiresocket.net/doc') })
+  assert.deepEqual(parseRedirect('REGION:us-east-1'), { region: 'us-east-1' })
+  assert.equal(parseRedirect('REGION:../../evil'), null)
+  assert.equal(parseRedirect('REDIRECT:::'), null)
+  assert.equal(parseRedirect('Invalid token'), null)
+})
+
+const configured = new URL('wss://eu-central-1.wiresocket.net/doc')
+const allowed = (href: string, patterns?: string[], base = configured): boolean => isRedirectAllowed(new URL(href), base, patterns)
+
+test('redirects: siblings under the same parent domain are allowed by default', () => {
+  assert.equal(allowed('wss://us-east-1.wiresocket.net/doc'), true)
+  assert.equal(allowed('wss://wiresocket.net.evil.com/doc'), false)
+  assert.equal(allowed('wss://evilwiresocket.net/doc'), false)
+  assert.equal(allowed('wss://a.b.wiresocket.net/doc'), false)
+  assert.equal(allowed('ws://us-east-1.wiresocket.net/doc'), false, 'no downgrade to ws')
+  assert.equal(allowed('https://us-east-1.wiresocket.net/doc'), false, 'WebSocket schemes only')
+  assert.equal(allowed('wss://user:pw@us-east-1.wiresocket.net/doc'), false)
+})
+
+test('redirects: on loopback the same hostname on any port', () => {
+  const local = new URL('ws://127.0.0.1:4000/doc')
+  assert.equal(allowed('ws://127.0.0.1:4001/doc', undefined, local), true)
+  assert.equal(allowed('ws://localhost:4001/doc', undefined, local), false)
+  assert.equal(allowed('ws://10.0.0.1:4001/doc', undefined, local), false)
+})
+
+test('redirects: explicit patterns replace the default', () => {
+  assert.equal(allowed('wss://sync.example.com/doc', ['sync.example.com']), true)
+  assert.equal(allowed('wss://us-east-1.wiresocket.net/doc', ['sync.example.com']), false)
+  assert.equal(allowed('wss://eu.sync.example.com/doc', ['*.sync.example.com']), true)
+  assert.equal(allowed('wss://sync.example.com/doc', ['*.sync.example.com']), false)
+  assert.equal(allowed('wss://sync.example.com:8443/doc', ['sync.example.com:8443']), true)
+})
