@@ -57,43 +57,54 @@ export interface WireSocketProviderOptions<P = unknown> {
   shouldReconnect?: (event: CloseEventLike, provider: P) => boolean
 }
 
-const fail = (option: string, expected: string): never => {
-  throw new TypeError(`WireSocketProvider: option "${option}" must be ${expected}`)
-}
+type Check = (value: unknown) => boolean
+
+const is = (type: string): Check => v => v === undefined || typeof v === type
+const oneOf = (...values: unknown[]): Check => v => v === undefined || values.includes(v)
+const milliseconds: Check = v => v === undefined || (typeof v === 'number' && v >= 0 && v < Infinity)
+const strings: Check = v => v === undefined || (Array.isArray(v) && v.every(s => typeof s === 'string'))
+/** RFC 7230 token characters: what a subprotocol name or query key may safely be. */
+const name: Check = v => v === undefined || (typeof v === 'string' && /^[\w!#$%&'*+.^`|~-]+$/.test(v))
+
+/** Each option, the test it must pass, and what the error says it must be. */
+const optionChecks: Array<[keyof WireSocketProviderOptions, Check, string]> = [
+  ['getToken', is('function'), 'a function returning a promise of a token'],
+  ['tokenSource', v => v === undefined || typeof (v as TokenSource).get === 'function', 'made by createTokenSource()'],
+  ['tokenTransport', oneOf('subprotocol', 'query'), '"subprotocol" or "query"'],
+  ['tokenProtocol', name, 'a subprotocol name'],
+  ['tokenQueryParam', name, 'a query parameter name'],
+  ['refreshMargin', milliseconds, 'a number of milliseconds'],
+  ['tokenTimeout', milliseconds, 'a number of milliseconds'],
+  ['limitRetryDelay', milliseconds, 'a number of milliseconds'],
+  ['maxBackoffTime', milliseconds, 'a number of milliseconds'],
+  ['resyncInterval', v => v === -1 || milliseconds(v), 'a number of milliseconds or -1'],
+  ['discovery', is('boolean'), 'a boolean'],
+  ['connect', is('boolean'), 'a boolean'],
+  ['disableBc', is('boolean'), 'a boolean'],
+  ['WebSocketPolyfill', is('function'), 'a WebSocket class'],
+  ['shouldReconnect', is('function'), 'a function'],
+  ['protocols', strings, 'an array of strings'],
+  ['allowedRedirectHosts', strings, 'an array of host patterns'],
+  ['params', v => v === undefined || (typeof v === 'object' && v !== null && Object.values(v).every(s => typeof s === 'string')), 'an object of strings'],
+  ['awareness', v => v === undefined || typeof (v as Awareness).getStates === 'function', 'a y-protocols Awareness'],
+]
+
 const check = (ok: boolean, option: string, expected: string): void => {
-  if (!ok) fail(option, expected)
+  if (!ok) throw new TypeError(`WireSocketProvider: option "${option}" must be ${expected}`)
 }
-const optional = (value: unknown, type: string): boolean => value === undefined || typeof value === type
-const nonNegative = (value: unknown): boolean => value === undefined || (typeof value === 'number' && value >= 0 && Number.isFinite(value))
 
 /** Validate everything at construction, so that a mistake fails loudly here and not at 3 a.m. in a reconnect. */
-export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown, options: unknown): URL => {
-  let url: URL | undefined
+export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown, options: unknown): void => {
+  let protocol: string | undefined
   try {
-    url = new URL(String(serverUrl))
+    protocol = new URL(serverUrl as string).protocol
   } catch {}
-  check(typeof serverUrl === 'string' && (url?.protocol === 'ws:' || url?.protocol === 'wss:'), 'serverUrl', 'a ws:// or wss:// URL')
+  check(typeof serverUrl === 'string' && (protocol === 'ws:' || protocol === 'wss:'), 'serverUrl', 'a ws:// or wss:// URL')
   check(isValidDocumentName(documentName), 'documentName', '1 to 255 characters of A-Z, a-z, 0-9, _ and -')
-  check(typeof (doc as Y.Doc | null)?.on === 'function' && typeof (doc as Y.Doc).clientID === 'number', 'doc', 'a Y.Doc')
+  check(typeof (doc as Y.Doc | null)?.clientID === 'number', 'doc', 'a Y.Doc')
   check(typeof options === 'object' && options !== null, 'options', 'an object with getToken or tokenSource')
-  const o = options as Record<keyof WireSocketProviderOptions, unknown>
-  check((o.getToken === undefined) !== (o.tokenSource === undefined), 'getToken', 'given (a function), or tokenSource, but not both')
-  check(optional(o.getToken, 'function'), 'getToken', 'a function returning a promise of a token')
-  check(o.tokenSource === undefined || typeof (o.tokenSource as TokenSource).get === 'function', 'tokenSource', 'made by createTokenSource()')
-  check(o.tokenTransport === undefined || o.tokenTransport === 'subprotocol' || o.tokenTransport === 'query', 'tokenTransport', '"subprotocol" or "query"')
-  for (const name of ['tokenProtocol', 'tokenQueryParam'] as const) {
-    check(o[name] === undefined || (typeof o[name] === 'string' && /^[!#$%&'*+.^_`|~\w-]+$/.test(o[name])), name, 'a non-empty token string')
-  }
-  for (const name of ['refreshMargin', 'tokenTimeout', 'limitRetryDelay', 'maxBackoffTime', 'resyncInterval'] as const) {
-    check(nonNegative(o[name]) || (name === 'resyncInterval' && o[name] === -1), name, 'a non-negative number of milliseconds')
-  }
-  for (const name of ['discovery', 'connect', 'disableBc'] as const) check(optional(o[name], 'boolean'), name, 'a boolean')
-  for (const name of ['WebSocketPolyfill', 'shouldReconnect'] as const) check(optional(o[name], 'function'), name, 'a function')
-  const isStrings = (v: unknown): boolean => v === undefined || (Array.isArray(v) && v.every(s => typeof s === 'string'))
-  check(isStrings(o.protocols), 'protocols', 'an array of strings')
-  check(isStrings(o.allowedRedirectHosts), 'allowedRedirectHosts', 'an array of host patterns')
-  check(o.params === undefined || (typeof o.params === 'object' && o.params !== null && Object.values(o.params).every(v => typeof v === 'string')), 'params', 'an object of strings')
-  check(o.awareness === undefined || typeof (o.awareness as Awareness).getStates === 'function', 'awareness', 'a y-protocols Awareness')
-  if (o.WebSocketPolyfill === undefined) check(typeof WebSocket === 'function', 'WebSocketPolyfill', 'given where there is no global WebSocket (Node 20: the `ws` package)')
-  return url as URL
+  const o = options as Record<string, unknown>
+  check((o.getToken === undefined) !== (o.tokenSource === undefined), 'getToken', 'given, or tokenSource, but not both')
+  for (const [key, test, expected] of optionChecks) check(test(o[key]), key, expected)
+  check(o.WebSocketPolyfill !== undefined || typeof WebSocket === 'function', 'WebSocketPolyfill', 'given where there is no global WebSocket (in Node: the ws package)')
 }
