@@ -55,36 +55,24 @@ export const readMessage = (handlers: readonly MessageHandler[], peer: SyncPeer,
   return encoding.length(encoder) > 1 ? encoding.toUint8Array(encoder) : null
 }
 
-export const encodeSyncStep1 = (doc: Y.Doc): Uint8Array<ArrayBuffer> => {
+/** Every outgoing message is a type tag followed by its body: one place builds that frame. */
+const encodeMessage = (type: number, writeBody?: (encoder: encoding.Encoder) => void): Uint8Array<ArrayBuffer> => {
   const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, messageSync)
-  syncProtocol.writeSyncStep1(encoder, doc)
+  encoding.writeVarUint(encoder, type)
+  writeBody?.(encoder)
   return encoding.toUint8Array(encoder)
 }
 
-export const encodeSyncStep2 = (doc: Y.Doc): Uint8Array<ArrayBuffer> => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, messageSync)
-  syncProtocol.writeSyncStep2(encoder, doc)
-  return encoding.toUint8Array(encoder)
-}
+export const encodeSyncStep1 = (doc: Y.Doc): Uint8Array<ArrayBuffer> =>
+  encodeMessage(messageSync, (encoder) => syncProtocol.writeSyncStep1(encoder, doc))
 
-export const encodeUpdate = (update: Uint8Array): Uint8Array<ArrayBuffer> => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, messageSync)
-  syncProtocol.writeUpdate(encoder, update)
-  return encoding.toUint8Array(encoder)
-}
+export const encodeSyncStep2 = (doc: Y.Doc): Uint8Array<ArrayBuffer> =>
+  encodeMessage(messageSync, (encoder) => syncProtocol.writeSyncStep2(encoder, doc))
 
-export const encodeAwareness = (awareness: awarenessProtocol.Awareness, clients: number[], states?: Map<number, { [key: string]: unknown }>): Uint8Array<ArrayBuffer> => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, messageAwareness)
-  encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients, states))
-  return encoding.toUint8Array(encoder)
-}
+export const encodeUpdate = (update: Uint8Array): Uint8Array<ArrayBuffer> =>
+  encodeMessage(messageSync, (encoder) => syncProtocol.writeUpdate(encoder, update))
 
-export const encodeQueryAwareness = (): Uint8Array<ArrayBuffer> => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarUint(encoder, messageQueryAwareness)
-  return encoding.toUint8Array(encoder)
-}
+export const encodeAwareness = (awareness: awarenessProtocol.Awareness, clients: number[], states?: Map<number, { [key: string]: unknown }>): Uint8Array<ArrayBuffer> =>
+  encodeMessage(messageAwareness, (encoder) => encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients, states)))
+
+export const encodeQueryAwareness = (): Uint8Array<ArrayBuffer> => encodeMessage(messageQueryAwareness)
