@@ -1,0 +1,91 @@
+/**
+ * Run a fetch-style handler under Node's `http` server or Express: build a `Request` from the
+ * `IncomingMessage`, write the `Response` back. The only module of `y-wiresocket/server` that knows
+ * about Node, and it only imports types, so the entry stays loadable on fetch-style runtimes.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+
+export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void
+
+export interface NodeHandlerOptions {
+  /** Largest request body read (bytes) for methods with a body. Default 64 KiB; larger ⇒ 413. */
+  maxBodyBytes?: number
+}
+
+/** Express's mounted routers strip their prefix from `url` and keep the full path in `originalUrl`. */
+type MaybeExpressRequest = IncomingMessage & { originalUrl?: string }
+
+class BodyTooLarge extends Error {}
+
+const readBody = async (req: IncomingMessage, limit: number): Promise<Uint8Array<ArrayBuffer> | undefined> => {
+  // A body parser (express.json(), …) may have consumed the stream already: nothing left to read.
+  if (req.readableEnded) return undefined
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of req) {
+    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array)
+    size += bytes.byteLength
+    if (size > limit) throw new BodyTooLarge()
+    chunks.push(bytes)
+  }
+  const body = new Uint8Array(size)
+  let offset = 0
+  for (const chunk of chunks) {
+    body.set(chunk, offset)
+    offset += chunk.byteLength
+  }
+  return body
+}
+
+const toHeaders = (req: IncomingMessage): Headers => {
+  const headers = new Headers()
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined) continue
+    if (Array.isArray(value)) for (const v of value) headers.append(name, v)
+    else headers.set(name, value)
+  }
+  return headers
+}
+
+const toRequest = async (req: MaybeExpressRequest, signal: AbortSignal, maxBodyBytes: number): Promise<Request> => {
+  const method = (req.method ?? 'GET').toUpperCase()
+  // Only used to give the Request an absolute URL; the handler does not route on it.
+  const host = req.headers.host ?? 'localhost'
+  const url = new URL(req.originalUrl ?? req.url ?? '/', `http://${host}`)
+  const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, maxBodyBytes)
+  return new Request(url, { method, headers: toHeaders(req), body, signal })
+}
+
+const send = async (res: ServerResponse, response: Response): Promise<void> => {
+  res.statusCode = response.status
+  const cookies = response.headers.getSetCookie()
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') res.setHeader(name, value)
+  })
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies)
+  res.end(new Uint8Array(await response.arrayBuffer()))
+}
+
+const sendStatus = (res: ServerResponse, status: number, error: string): void => {
+  if (res.headersSent) {
+    res.destroy()
+    return
+  }
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' })
+  res.end(JSON.stringify({ error }))
+}
+
+export const toNodeHandler = (handler: (request: Request) => Promise<Response>, options: NodeHandlerOptions = {}): NodeHandler => {
+  const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
+  return (req, res) => {
+    // Abort the handler's work (and its fetch to WireSocket, if it passes the signal on) when the caller goes away.
+    const controller = new AbortController()
+    res.on('close', () => { if (!res.writableFinished) controller.abort() })
+    toRequest(req, controller.signal, maxBodyBytes)
+      .then(async request => { await send(res, await handler(request)) })
+      .catch((error: unknown) => {
+        // Nothing from the failure goes into the reply: it could carry request data.
+        sendStatus(res, error instanceof BodyTooLarge ? 413 : 500, error instanceof BodyTooLarge ? 'payload_too_large' : 'internal_error')
+      })
+  }
+}
