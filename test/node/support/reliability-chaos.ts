@@ -7,7 +7,7 @@
 import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { startLocalDataplane } from '../../../src/local/index.ts'
-import { WireSocketProvider, type TokenResult } from '../../../src/index.ts'
+import { WireSocketProvider, type TokenResult, type WebSocketConstructor } from '../../../src/index.ts'
 import { converge, synced } from './provider-harness.ts'
 
 /** mulberry32: tiny, fast, good enough to pick faults; the whole point is reproducibility from a 32-bit seed. */
@@ -47,7 +47,7 @@ export interface ChaosResult {
 }
 
 /** A `ws` client class that remembers its live sockets so the scheduler can kill one at random. */
-const trackingWebSocket = (live: Set<WebSocket>): typeof WebSocket =>
+const trackingWebSocket = (live: Set<WebSocket>): WebSocketConstructor =>
   class TrackedWebSocket extends WebSocket {
     constructor (url: string | URL, protocols?: string | string[]) {
       super(url, protocols)
