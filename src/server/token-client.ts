@@ -42,8 +42,10 @@ export interface TokenClientOptions {
   /** Known refresh-token lifetime in milliseconds. Default 7 days (contract §1). */
   refreshTokenLifetime?: number
   /**
-   * How long to wait before asking again after a 5xx or network failure that gave no `Retry-After`,
-   * in milliseconds. Default 5 000. (A 429 or 503 with `Retry-After` waits exactly that long.)
+   * How long to wait before asking again after a failure that gave no `Retry-After` (5xx, network,
+   * 400, 401…), in milliseconds. Default 5 000. A 429 or 503 with `Retry-After` waits exactly that long.
+   * Callers arriving meanwhile get the same error (or, after a 429/503/network failure, the cached token
+   * while it is still valid) without a request.
    */
   failureBackoff?: number
 }
@@ -190,10 +192,10 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
       const failure = error instanceof WireSocketTokenError
         ? error
         : new WireSocketTokenError('bad_response', 'WireSocket token request failed unexpectedly')
-      if (failure.transient) {
-        blockedUntil = now() + (failure.retryAfter !== undefined ? failure.retryAfter * 1000 : failureBackoff)
-        blockedBy = failure
-      }
+      // Every failure holds further attempts for a while (Retry-After when given): a misconfigured
+      // secret must not turn each incoming user request into another rejected call to WireSocket.
+      blockedUntil = now() + (failure.retryAfter !== undefined ? failure.retryAfter * 1000 : failureBackoff)
+      blockedBy = failure
       // Contract §1: while the control plane is down (or rate limits us), keep serving a token that still works.
       if (failure.transient && usable(cached, now(), 0)) return cached
       throw failure
@@ -215,8 +217,8 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
       if (inflight !== undefined) return await inflight
       if (at < blockedUntil && blockedBy !== undefined) {
         // Honour Retry-After: do not call the service before it said we may.
-        if (usable(cached, at, 0)) return cached
-        throw withRetryAfter(blockedBy, Math.ceil((blockedUntil - at) / 1000))
+        if (blockedBy.transient && usable(cached, at, 0)) return cached
+        throw blockedBy.transient ? withRetryAfter(blockedBy, Math.ceil((blockedUntil - at) / 1000)) : blockedBy
       }
       const current = renew()
       inflight = current

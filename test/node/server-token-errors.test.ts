@@ -69,10 +69,11 @@ const failure = async (promise: Promise<unknown>): Promise<WireSocketTokenError>
   return error
 }
 
-test('400 is not retried: one request, a typed invalid_request error; a later call asks again', async () => {
+test('400 is not retried: one request, a typed invalid_request error; callers within the back-off get it without a request', async () => {
+  const c = clock()
   const ep = await scriptedEndpoint([{ status: 400, body: { error: 'invalid_scope', error_description: 'scope must include WireSocket.API' } }])
   try {
-    const client = createTokenClient({ clientId: 'c1', clientSecret: SECRET, tokenUrl: ep.url })
+    const client = createTokenClient({ clientId: 'c1', clientSecret: SECRET, tokenUrl: ep.url, now: c.now, failureBackoff: 5_000 })
     const error = await failure(client.getAccessToken())
     assert.equal(error.code, 'invalid_request')
     assert.equal(error.status, 400)
@@ -83,8 +84,12 @@ test('400 is not retried: one request, a typed invalid_request error; a later ca
     // The request itself was the contract's: client credentials with both scopes.
     assert.equal(ep.seen[0]!.form.get('grant_type'), 'client_credentials')
     assert.equal(ep.seen[0]!.form.get('scope'), 'WireSocket.API offline_access')
+    const held = await Promise.all(Array.from({ length: 10 }, async () => await failure(client.getAccessToken())))
+    assert.ok(held.every(e => e.code === 'invalid_request'))
+    assert.equal(ep.seen.length, 1, 'a rejected request is not repeated for every caller')
+    c.advance(5_000)
     await failure(client.getAccessToken())
-    assert.equal(ep.seen.length, 2)
+    assert.equal(ep.seen.length, 2, 'after the back-off, one new attempt')
   } finally {
     await ep.close()
   }
