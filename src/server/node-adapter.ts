@@ -5,7 +5,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 
-export type NodeHandler = (req: IncomingMessage, res: ServerResponse) => void
+export type NodeHandler<Req extends IncomingMessage = IncomingMessage> = (req: Req, res: ServerResponse) => void
+
+/** Handed to the fetch-style handler as its second argument, so `authorize` can read `req.session` & co. */
+export interface NodeContext<Req extends IncomingMessage = IncomingMessage> {
+  req: Req
+  res: ServerResponse
+}
 
 export interface NodeHandlerOptions {
   /** Largest request body read (bytes) for methods with a body. Default 64 KiB; larger ⇒ 413. */
@@ -75,14 +81,17 @@ const sendStatus = (res: ServerResponse, status: number, error: string): void =>
   res.end(JSON.stringify({ error }))
 }
 
-export const toNodeHandler = (handler: (request: Request) => Promise<Response>, options: NodeHandlerOptions = {}): NodeHandler => {
+export const toNodeHandler = <Req extends IncomingMessage = IncomingMessage>(
+  handler: (request: Request, context: NodeContext<Req>) => Promise<Response>,
+  options: NodeHandlerOptions = {},
+): NodeHandler<Req> => {
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
   return (req, res) => {
     // Abort the handler's work (and its fetch to WireSocket, if it passes the signal on) when the caller goes away.
     const controller = new AbortController()
     res.on('close', () => { if (!res.writableFinished) controller.abort() })
     toRequest(req, controller.signal, maxBodyBytes)
-      .then(async request => { await send(res, await handler(request)) })
+      .then(async request => { await send(res, await handler(request, { req, res })) })
       .catch((error: unknown) => {
         // Nothing from the failure goes into the reply: it could carry request data.
         sendStatus(res, error instanceof BodyTooLarge ? 413 : 500, error instanceof BodyTooLarge ? 'payload_too_large' : 'internal_error')

@@ -14,13 +14,15 @@ export type TokenHandlerMethod = typeof TOKEN_HANDLER_METHODS[number]
 /**
  * The app's check of its own user. Return something truthy (for example the user) to let the request
  * through; return `false`/`null`/`undefined` or throw to answer 401; return a `Response` to send that
- * instead (for example a 403) without calling WireSocket.
+ * instead (for example a 403) without calling WireSocket. `context` is whatever the caller passed as
+ * the handler's second argument: `{ req, res }` under `toNodeHandler` (so Express apps can read
+ * `req.session`), Hono's `c` if the route passes it, otherwise `undefined`.
  */
-export type Authorize = (request: Request) => unknown
+export type Authorize<C = unknown> = (request: Request, context: C | undefined) => unknown
 
-export interface TokenHandlerOptions {
+export interface TokenHandlerOptions<C = unknown> {
   client: Pick<TokenClient, 'getAccessToken'>
-  authorize: Authorize
+  authorize: Authorize<C>
   /** Accepted methods, a subset of GET and POST. Default both. */
   methods?: readonly TokenHandlerMethod[]
   /**
@@ -31,7 +33,7 @@ export interface TokenHandlerOptions {
   onError?: (error: unknown, phase: 'authorize' | 'token') => void
 }
 
-export type TokenHandler = (request: Request) => Promise<Response>
+export type TokenHandler<C = unknown> = (request: Request, context?: C) => Promise<Response>
 
 const NO_STORE = { 'cache-control': 'no-store', pragma: 'no-cache' }
 
@@ -58,7 +60,7 @@ const failureResponse = (error: unknown): Response => {
   return json(502, { error: error instanceof WireSocketTokenError ? error.code : 'token_error' })
 }
 
-export const createTokenHandler = (options: TokenHandlerOptions): TokenHandler => {
+export const createTokenHandler = <C = unknown>(options: TokenHandlerOptions<C>): TokenHandler<C> => {
   const { client, authorize, onError } = options
   if (typeof authorize !== 'function') throw new TypeError('createTokenHandler: authorize is required (the app\'s own check of its user)')
   if (client === null || typeof client !== 'object' || typeof client.getAccessToken !== 'function') throw new TypeError('createTokenHandler: client must come from createTokenClient')
@@ -66,13 +68,13 @@ export const createTokenHandler = (options: TokenHandlerOptions): TokenHandler =
   if (methods.length === 0 || methods.some(m => !TOKEN_HANDLER_METHODS.includes(m))) throw new TypeError('createTokenHandler: methods must be a non-empty subset of GET, POST')
   const allow = methods.join(', ')
 
-  return async request => {
+  return async (request, context) => {
     if (!(methods as readonly string[]).includes(request.method.toUpperCase())) {
       return json(405, { error: 'method_not_allowed' }, { allow })
     }
     let verdict: unknown
     try {
-      verdict = await authorize(request)
+      verdict = await authorize(request, context)
     } catch (error) {
       report(onError, error, 'authorize')
       return json(401, { error: 'unauthorized' })

@@ -2,10 +2,10 @@
 // no-store, documented methods only, token failures as 502/503 without secrets; over real sockets.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { startLocalDataplane } from '../../src/local/index.ts'
-import { createTokenClient, createTokenHandler, toNodeHandler, WireSocketTokenError, type AccessToken } from '../../src/server/index.ts'
+import { createTokenClient, createTokenHandler, toNodeHandler, WireSocketTokenError, type AccessToken, type NodeContext } from '../../src/server/index.ts'
 
 const SESSION = 'session=alice-session-id'
 /** The app's own session check, as an app would write it. */
@@ -163,6 +163,30 @@ test('toNodeHandler: a real node:http server, cookie session, POST body, 401/405
     // A body over the adapter's limit is refused before the handler runs.
     const big = await fetch(`${base}/api/wiresocket-token`, { method: 'POST', headers: { cookie: SESSION }, body: 'x'.repeat(70 * 1024) })
     assert.equal(big.status, 413)
+  } finally {
+    await closeServer(server)
+    await dp.close()
+  }
+})
+
+test('toNodeHandler hands { req, res } to authorize, so an Express-style req.session decides', async () => {
+  const dp = await startLocalDataplane()
+  type SessionRequest = IncomingMessage & { session?: { userId?: string } }
+  const handler = createTokenHandler<NodeContext<SessionRequest>>({
+    client: createTokenClient({ clientId: dp.app.clientId, clientSecret: dp.app.clientSecret, tokenUrl: dp.tokenUrl }),
+    authorize: (_request, context) => context?.req.session?.userId ?? false,
+  })
+  const endpoint = toNodeHandler(handler)
+  // Stands in for a session middleware (express-session & co.) that runs before the route.
+  const server = createServer((req: SessionRequest, res) => {
+    req.session = req.headers.cookie === SESSION ? { userId: 'alice' } : {}
+    endpoint(req, res)
+  })
+  const base = await listen(server)
+  try {
+    assert.equal((await fetch(`${base}/t`, { method: 'POST' })).status, 401)
+    assert.equal(dp.tokenRequests.length, 0)
+    assert.equal((await fetch(`${base}/t`, { method: 'POST', headers: { cookie: SESSION } })).status, 200)
   } finally {
     await closeServer(server)
     await dp.close()
