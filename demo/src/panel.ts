@@ -1,0 +1,142 @@
+/** One client's chrome: status, token countdown, plan limits, who is here, and an event log. */
+import type { WireSocketProvider } from '../../src/index.ts'
+
+export interface User { name: string; color: string }
+
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, text?: string): HTMLElementTagNameMap[K] => {
+  const node = document.createElement(tag)
+  if (className !== undefined) node.className = className
+  if (text !== undefined) node.textContent = text
+  return node
+}
+
+const clock = (): string => new Date().toLocaleTimeString([], { hour12: false })
+
+export interface ClientPanel {
+  root: HTMLElement
+  editorHost: HTMLElement
+  attach(provider: WireSocketProvider): void
+  log(kind: string, text: string): void
+}
+
+export function createClientPanel (user: User, testId: string): ClientPanel {
+  const root = el('section', 'client')
+  root.dataset.testid = testId
+  const head = el('div', 'client-head')
+  const who = el('span', 'who')
+  const dot = el('span', 'dot')
+  dot.style.background = user.color
+  who.append(dot, user.name)
+  const status = el('span', 'status', 'idle')
+  status.dataset.role = 'status'
+  const expiry = el('span', 'meta')
+  expiry.append('token ', el('b', undefined, '—'))
+  const limits = el('span', 'meta')
+  limits.title = 'Plan limits from the token claims'
+  limits.append('plan ', el('b', undefined, '—'))
+  const peers = el('span', 'peers')
+  peers.dataset.role = 'peers'
+  head.append(who, status, expiry, limits, peers)
+  const editorHost = el('div', 'editor')
+  const list = el('ol', 'log')
+  list.dataset.role = 'log'
+  root.append(head, editorHost, list)
+
+  const log = (kind: string, text: string): void => {
+    const item = el('li', `k-${kind}`)
+    item.append(el('time', undefined, clock()), text)
+    list.prepend(item)
+    while (list.childElementCount > 40) list.lastElementChild?.remove()
+  }
+
+  const attach = (provider: WireSocketProvider): void => {
+    const setStatus = (value: string): void => {
+      status.textContent = value
+      status.dataset.status = value
+    }
+    const tick = (): void => {
+      const at = provider.tokenExpiresAt
+      const b = expiry.querySelector('b')
+      if (b !== null) b.textContent = at === null ? '—' : `${Math.max(0, Math.round((at - Date.now()) / 1000))} s`
+      const l = provider.limits
+      const lb = limits.querySelector('b')
+      if (lb !== null) {
+        lb.textContent = l === null
+          ? '—'
+          : `${l.maxConnections ?? '∞'} conn · ${l.maxUsersPerDoc ?? '∞'}/doc · ${l.opsPerMinute ?? '∞'} ops/min`
+      }
+    }
+    const renderPeers = (): void => {
+      peers.replaceChildren()
+      for (const [clientID, state] of provider.awareness.getStates()) {
+        if (clientID === provider.awareness.clientID) continue
+        // y-codemirror.next and TipTap publish `user: { name, color }`; Lexical publishes `name` and `color` at the top.
+        const u: unknown = typeof state.user === 'object' && state.user !== null ? state.user : state
+        if (typeof u !== 'object' || u === null || !('name' in u) || typeof u.name !== 'string') continue
+        const chip = el('span', 'peer', u.name)
+        chip.style.background = 'color' in u && typeof u.color === 'string' ? u.color : '#667085'
+        peers.append(chip)
+      }
+    }
+    setInterval(tick, 500)
+    let wasConnected = false
+    provider.on('status', ({ status: s }) => {
+      setStatus(s)
+      if (s === 'connected') {
+        log('ok', wasConnected ? `reconnected to ${new URL(provider.url).host}` : `connected to ${new URL(provider.url).host}`)
+        wasConnected = true
+      } else if (s === 'connecting' && wasConnected) {
+        log('reconnect', 'reconnecting…')
+      }
+    })
+    provider.on('sync', synced => { if (synced) log('ok', 'synced') })
+    provider.on('token', ({ expiresAt }) => {
+      log('token', `token refreshed, expires in ${Math.round((expiresAt - Date.now()) / 1000)} s`)
+      tick()
+    })
+    provider.on('token-error', ({ error, retryIn }) => log('closed', `token error: ${error.message}${retryIn === null ? '' : `, retry in ${Math.round(retryIn / 1000)} s`}`))
+    provider.on('connection-close', event => {
+      if (event === null) return
+      const reason = event.reason === '' ? '' : ` ${event.reason.slice(0, 60)}`
+      const kind = event.code === 4002 ? 'token expired' : event.code === 4009 ? 'wrong region' : event.code === 1006 ? 'socket dropped' : 'closed'
+      log('closed', `${kind} (${event.code}${reason})`)
+    })
+    provider.on('closed', ({ code, kind }) => { setStatus('closed'); log('closed', `stopped: ${kind} (${code})`) })
+    provider.on('limit', ({ code, limit, retryIn }) => log('limit', `limited: ${limit} (${code}), retry in ${Math.round(retryIn / 1000)} s`))
+    provider.on('redirect', ({ to }) => log('redirect', `redirected to ${new URL(to).host}`))
+    provider.awareness.on('update', renderPeers)
+    renderPeers()
+    setStatus(provider.wsconnected ? 'connected' : provider.wsconnecting ? 'connecting' : 'disconnected')
+    tick()
+  }
+
+  return { root, editorHost, attach, log }
+}
+
+export interface DocSection {
+  root: HTMLElement
+  setRegion(region: string): void
+}
+
+export function createDocSection (title: string, subtitle: string, documentName: string, left: ClientPanel, right: ClientPanel, onMove: () => void): DocSection {
+  const root = el('article', 'doc')
+  root.dataset.doc = documentName
+  const head = el('div', 'doc-head')
+  const h = el('h2', undefined, title)
+  h.append(el('span', 'sub', subtitle))
+  const right_ = el('div', 'right')
+  const docName = el('span', 'mono', documentName)
+  const region = el('span', 'region', '…')
+  region.dataset.role = 'region'
+  const move = el('button', 'small', 'Move to other region')
+  move.type = 'button'
+  move.dataset.role = 'move'
+  move.title = 'Pin the document to the other region: clients are redirected with 4009'
+  move.addEventListener('click', onMove)
+  right_.append(docName, region, move)
+  head.append(h, right_)
+  const pair = el('div', 'pair')
+  pair.append(left.root, right.root)
+  root.append(head, pair)
+  return { root, setRegion: name => { region.textContent = name } }
+}
