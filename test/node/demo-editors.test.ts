@@ -78,6 +78,14 @@ after(async () => {
   await demo?.close()
 })
 
+test('Lexical: the bootstrapping client seeds the document on the provider\'s sync, and the other client receives it', async () => {
+  // Only client A passes shouldBootstrap; B shows a paragraph before anyone typed only if A's seed,
+  // written after its provider reported `sync`, travelled through the dataplane.
+  await client('demo-lexical', 'b').locator('.lexical-input p').first().waitFor({ state: 'attached' })
+  await client('demo-lexical', 'a').locator('.lexical-input p').first().waitFor({ state: 'attached' })
+  assert.equal(await client('demo-lexical', 'b').locator('.lexical-input p').count(), 1)
+})
+
 for (const { doc, input, caret } of EDITORS) {
   test(`${doc}: typing in one client reaches the other, with the remote caret and name`, async () => {
     await typeAtEnd(doc, 'a', input, 'Hello from Ada. ')
