@@ -14,6 +14,9 @@ import type { BenchOptions, ScenarioResult } from './lib/result.ts'
 import { expiryRecovery } from './scenarios/s1-expiry.ts'
 import { firstSync } from './scenarios/s2-first-sync.ts'
 import { updatePath } from './scenarios/s3-update-path.ts'
+import { tokenCalls } from './scenarios/s4-token-calls.ts'
+import { leaks } from './scenarios/s5-leaks.ts'
+import { reconnectStorm } from './scenarios/s6-storm.ts'
 
 type Scenario = (options: BenchOptions) => Promise<ScenarioResult>
 
@@ -21,6 +24,9 @@ const scenarios: Array<{ id: number; title: string; run: Scenario }> = [
   { id: 1, title: 'Expiry recovery', run: expiryRecovery },
   { id: 2, title: 'First sync', run: firstSync },
   { id: 3, title: 'Update path', run: updatePath },
+  { id: 4, title: 'Token calls', run: tokenCalls },
+  { id: 5, title: 'Leaks', run: leaks },
+  { id: 6, title: 'Reconnect storm', run: reconnectStorm },
 ]
 
 /** The whole run must end by itself even if a scenario wedges: this is the last line of defence. */
