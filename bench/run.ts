@@ -17,6 +17,8 @@ import { updatePath } from './scenarios/s3-update-path.ts'
 import { tokenCalls } from './scenarios/s4-token-calls.ts'
 import { leaks } from './scenarios/s5-leaks.ts'
 import { reconnectStorm } from './scenarios/s6-storm.ts'
+import { bundle } from './scenarios/s7-bundle.ts'
+import { capacity } from './scenarios/s8-capacity.ts'
 
 type Scenario = (options: BenchOptions) => Promise<ScenarioResult>
 
@@ -27,6 +29,8 @@ const scenarios: Array<{ id: number; title: string; run: Scenario }> = [
   { id: 4, title: 'Token calls', run: tokenCalls },
   { id: 5, title: 'Leaks', run: leaks },
   { id: 6, title: 'Reconnect storm', run: reconnectStorm },
+  { id: 7, title: 'Bundle', run: bundle },
+  { id: 8, title: 'Local dataplane capacity', run: capacity },
 ]
 
 /** The whole run must end by itself even if a scenario wedges: this is the last line of defence. */
