@@ -34,8 +34,8 @@ const cookieValue = (header: string | null, name: string): string | null => {
 
 export function createDemoBackend (options: DemoBackendOptions): DemoBackend {
   const sessions = new Set<string>()
-  // 60 s demo tokens: renew 10 s before expiry (the default margin, 60 s, would renew on every call).
-  const client = createTokenClient({ ...options, refreshMargin: 10_000 })
+  // The default margin fits the demo's 60 s tokens too: it is capped at a quarter of their lifetime.
+  const client = createTokenClient(options)
   const handler = createTokenHandler({
     client,
     methods: ['POST'],

@@ -22,8 +22,10 @@ export type VerifyResult = { ok: true; token: VerifiedToken } | { ok: false; def
 
 const decoder = new TextDecoder()
 
+// Contract §2: `aud` must be exactly `WireSocket.API`, stricter than RFC 7519's "contains": an array
+// naming other audiences too is refused, as the backend verifier does.
 const audienceMatches = (aud: string | string[] | undefined): boolean =>
-  aud === AUDIENCE || (Array.isArray(aud) && aud.includes(AUDIENCE))
+  aud === AUDIENCE || (Array.isArray(aud) && aud.length === 1 && aud[0] === AUDIENCE)
 
 export const verifyAccessToken = async (
   token: string,

@@ -23,11 +23,24 @@ export interface Token {
 
 export type TokenErrorCode = 'callback' | 'timeout' | 'malformed' | 'expired'
 
-/** Raised for every way a token can fail to arrive. Its message never contains a token. */
+const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*\.?[\w-]*/g
+
+/**
+ * The app's own error, kept for debugging but with anything JWT-shaped blanked: an error thrown by
+ * `getToken` may quote the token, and `cause` ends up in logs.
+ */
+const redact = (cause: unknown): unknown => {
+  if (!(cause instanceof Error)) return typeof cause === 'string' ? cause.replace(JWT_SHAPE, '[token]') : cause
+  const copy = new Error(cause.message.replace(JWT_SHAPE, '[token]'))
+  copy.name = cause.name
+  return copy
+}
+
+/** Raised for every way a token can fail to arrive. Neither its message nor its cause contains a token. */
 export class TokenError extends Error {
   readonly code: TokenErrorCode
   constructor (code: TokenErrorCode, message: string, cause?: unknown) {
-    super(message, { cause })
+    super(message, { cause: redact(cause) })
     this.name = 'TokenError'
     this.code = code
   }

@@ -87,8 +87,15 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
   let blockedBy: WireSocketTokenError | undefined
   const rejected = new Set<string>()
 
-  const usable = (token: AccessToken | undefined, at: number, margin: number): token is AccessToken =>
-    token !== undefined && !rejected.has(token.token) && at < token.expiresAt - margin
+  // The margin is capped at a quarter of the token's lifetime: with short tokens (a local dataplane at
+  // 60 s) a 60 s margin would renew on every call. A quarter stays above the browser provider's fifth,
+  // so a browser refreshing early always gets a newer token from us.
+  const usable = (token: AccessToken | undefined, at: number, margin: number): token is AccessToken => {
+    if (token === undefined || rejected.has(token.token)) return false
+    const { exp, iat } = token.claims
+    const lifetime = exp !== undefined && iat !== undefined && exp > iat ? (exp - iat) * 1000 : Infinity
+    return at < token.expiresAt - Math.min(margin, lifetime / 4)
+  }
 
   const toAccessToken = (token: string, expiresAt: number): AccessToken => ({ token, expiresAt, claims: decodeClaims(token) })
 

@@ -78,6 +78,7 @@ test('4002 Invalid token for every signature and claim defect', async () => {
       'stripped signature': `${header}.${good.split('.')[1]}.`,
       'wrong aud': await dp.mintToken({ claims: { aud: 'Other.API' } }),
       'no aud': await dp.mintToken({ claims: { aud: null } }),
+      'aud naming another audience too': await dp.mintToken({ claims: { aud: ['Other.API', 'WireSocket.API'] } }),
       'scope without WireSocket.API': await dp.mintToken({ claims: { scope: 'offline_access' } }),
       'no scope at all': await dp.mintToken({ claims: { scope: null } }),
       'nbf in the future': await dp.mintToken({ claims: { nbf: Math.floor(Date.now() / 1000) + 300 } }),

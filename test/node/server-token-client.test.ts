@@ -209,3 +209,16 @@ test('invalidate(): a token the dataplane rejected is not handed out again, even
     await dp.close()
   }
 })
+
+test('short tokens: the default 60 s margin is capped at a quarter of the lifetime, so 60 s tokens are reused', async () => {
+  const dp = await startLocalDataplane({ accessTokenTtl: 60 })
+  try {
+    const client = createTokenClient({ clientId: dp.app.clientId, clientSecret: dp.app.clientSecret, tokenUrl: dp.tokenUrl })
+    const first = await client.getAccessToken()
+    const second = await client.getAccessToken()
+    assert.equal(second.token, first.token)
+    assert.equal(dp.tokenRequests.length, 1)
+  } finally {
+    await dp.close()
+  }
+})
