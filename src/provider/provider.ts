@@ -133,6 +133,8 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   readonly #WS: WebSocketConstructor
   readonly #backoff: Backoff
   readonly #ownsAwareness: boolean
+  /** The doc 'destroy' listener our own Awareness added (y-protocols never removes it). */
+  readonly #awarenessDocListener: unknown
   /** Where the next connection goes: the configured URL, or where discovery or a redirect pointed. */
   #target: URL
   #token: Token | null = null
@@ -163,7 +165,12 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     this.bcChannel = `${this.serverUrl}/${documentName}`
     this.#configuredUrl = this.#target = withPath(this.serverUrl, documentName)
     this.#ownsAwareness = options.awareness === undefined
+    const docListeners = (): unknown[] => [...(doc._observers.get('destroy') ?? [])]
+    const before = docListeners()
     this.awareness = (options.awareness ?? new Awareness(doc)) as ProviderAwareness
+    // y-protocols' Awareness registers doc.on('destroy') and never removes it, so every provider
+    // destroyed on a long-lived doc would leave a listener (and its Awareness) behind.
+    this.#awarenessDocListener = docListeners().find(l => !before.includes(l))
     this.params = options.params ?? {}
     this.protocols = options.protocols ?? []
     this.shouldReconnect = options.shouldReconnect ?? defaultShouldReconnect
@@ -261,7 +268,10 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     globalThis.removeEventListener?.('online', this.#onOnline)
     this.doc.off('update', this.#onDocUpdate)
     this.awareness.off('update', this.#onAwarenessUpdate)
-    if (this.#ownsAwareness) this.awareness.destroy()
+    if (this.#ownsAwareness) {
+      this.awareness.destroy()
+      this.doc._observers.get('destroy')?.delete(this.#awarenessDocListener)
+    }
     this.#enter('destroyed')
     super.destroy()
   }

@@ -48,6 +48,7 @@ test('destroy() leaves no socket, timer or listener behind', async () => {
   assert.equal(awareness.getLocalState(), null)
   // the doc no longer feeds a provider: only listeners that existed before remain
   assert.equal(doc._observers.get('update')?.size ?? 0, 0)
+  assert.equal(doc._observers.get('destroy')?.size ?? 0, 0, 'not even the destroy listener y-protocols Awareness adds')
   // the server sees the socket close (the provider closed it; nobody else did)
   await new Promise<void>(resolve => {
     const check = (): void => { dp.stats().connections === 0 ? resolve() : setImmediate(check) }
