@@ -108,6 +108,10 @@ test('expire tokens, redirect and drop sockets: every keystroke survives in ever
         const piece = `${label}-${side}`
         await typeAtEnd(doc, side, input, `${piece} `)
         typed.get(doc)?.push(piece)
+        // A types straight into the fault; B answers once A's words have reached it, as people take
+        // turns. Typing at the same spot at the same moment interleaves characters (correctly, and
+        // identically on both sides), which a whole-word check would misread as a loss.
+        if (side === 'a') await converged(doc, input, typed.get(doc) ?? [])
       }
     }
   }
