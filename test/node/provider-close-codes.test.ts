@@ -4,20 +4,11 @@ import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { startLocalDataplane, type LocalDataplane } from '../../src/local/index.ts'
 import { WireSocketProvider } from '../../src/index.ts'
-import { client, converge, destroyAll, fakeServer, next, recordingWebSocket, synced } from './support/provider-harness.ts'
+import { client, converge, destroyAll, fakeServer, next, recordingWebSocket, synced, dataplaneForFile } from './support/provider-harness.ts'
 
+const file = dataplaneForFile()
 let dp: LocalDataplane
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
-before(async () => {
-  process.on('unhandledRejection', onUnhandled)
-  dp = await startLocalDataplane()
-})
-after(async () => {
-  await dp.close()
-  process.off('unhandledRejection', onUnhandled)
-  assert.deepEqual(unhandled, [])
-})
+before(async () => { dp = await file.ready })
 
 test('4001 Missing token: one immediate retry, then closed (unauthorized)', async () => {
   const a = client(dp, 'code-4001', { tokenTransport: 'query', tokenQueryParam: 'not_the_token_param' })

@@ -4,20 +4,11 @@ import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { startLocalDataplane, type LocalDataplane } from '../../src/local/index.ts'
 import { WireSocketProvider, type WireSocketProviderOptions } from '../../src/index.ts'
-import { client, destroyAll, next, synced } from './support/provider-harness.ts'
+import { client, destroyAll, next, synced, dataplaneForFile } from './support/provider-harness.ts'
 
+const file = dataplaneForFile()
 let dp: LocalDataplane
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
-before(async () => {
-  process.on('unhandledRejection', onUnhandled)
-  dp = await startLocalDataplane()
-})
-after(async () => {
-  await dp.close()
-  process.off('unhandledRejection', onUnhandled)
-  assert.deepEqual(unhandled, [])
-})
+before(async () => { dp = await file.ready })
 
 /** Node's own view of what keeps the process alive: timers, sockets, servers. */
 const resources = (): Record<string, number> => {

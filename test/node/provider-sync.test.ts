@@ -4,20 +4,11 @@ import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { startLocalDataplane, type LocalDataplane } from '../../src/local/index.ts'
 import { WireSocketProvider } from '../../src/index.ts'
-import { client, converge, destroyAll, next, recordingWebSocket, synced } from './support/provider-harness.ts'
+import { client, converge, destroyAll, next, recordingWebSocket, synced, dataplaneForFile } from './support/provider-harness.ts'
 
+const file = dataplaneForFile()
 let dp: LocalDataplane
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
-before(async () => {
-  process.on('unhandledRejection', onUnhandled)
-  dp = await startLocalDataplane()
-})
-after(async () => {
-  await dp.close()
-  process.off('unhandledRejection', onUnhandled)
-  assert.deepEqual(unhandled, [], 'no unhandled rejection during the provider tests')
-})
+before(async () => { dp = await file.ready })
 
 test('two providers sync text and awareness through the dataplane', async () => {
   const a = client(dp, 'sync-basic')

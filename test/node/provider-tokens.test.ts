@@ -4,20 +4,11 @@ import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { startLocalDataplane, type LocalDataplane } from '../../src/local/index.ts'
 import { WireSocketProvider, createTokenSource, TokenError, type TokenResult } from '../../src/index.ts'
-import { client, converge, destroyAll, next, synced, type Client } from './support/provider-harness.ts'
+import { client, converge, destroyAll, next, synced, type Client, dataplaneForFile } from './support/provider-harness.ts'
 
+const file = dataplaneForFile()
 let dp: LocalDataplane
-const unhandled: unknown[] = []
-const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
-before(async () => {
-  process.on('unhandledRejection', onUnhandled)
-  dp = await startLocalDataplane()
-})
-after(async () => {
-  await dp.close()
-  process.off('unhandledRejection', onUnhandled)
-  assert.deepEqual(unhandled, [])
-})
+before(async () => { dp = await file.ready })
 
 const isExpiryClose = (e: { code: number; reason: string } | null): boolean => e?.code === 4002
 

@@ -3,7 +3,9 @@ import WebSocket, { WebSocketServer } from 'ws'
 import type { AddressInfo } from 'node:net'
 import * as Y from 'yjs'
 import { WireSocketProvider, type WebSocketConstructor, type WireSocketProviderEvents, type WireSocketProviderOptions } from '../../../src/index.ts'
-import type { LocalApp, LocalDataplane } from '../../../src/local/index.ts'
+import { after, before } from 'node:test'
+import assert from 'node:assert/strict'
+import { startLocalDataplane, type LocalApp, type LocalDataplane } from '../../../src/local/index.ts'
 
 /** Resolve with the listener arguments of the next `name` event that satisfies `accept`. */
 export const next = <N extends keyof WireSocketProviderEvents & string>(
@@ -111,4 +113,28 @@ export const fakeServer = async (onConnection: (socket: WebSocket, path: string)
       server.close(() => resolve())
     }),
   }
+}
+
+/**
+ * One local dataplane for a test file, closed after it, and a guard that fails the file if anything
+ * produced an unhandled rejection meanwhile. Await `ready` in the file's own before hook: root hooks
+ * are not guaranteed to finish one before the next starts.
+ */
+export const dataplaneForFile = (): { readonly ready: Promise<LocalDataplane> } => {
+  let current: LocalDataplane | undefined
+  let started: (dp: LocalDataplane) => void = () => {}
+  const ready = new Promise<LocalDataplane>(resolve => { started = resolve })
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown): void => { unhandled.push(reason) }
+  before(async () => {
+    process.on('unhandledRejection', onUnhandled)
+    current = await startLocalDataplane()
+    started(current)
+  })
+  after(async () => {
+    await current?.close()
+    process.off('unhandledRejection', onUnhandled)
+    assert.deepEqual(unhandled, [], 'no unhandled rejection in this file')
+  })
+  return { ready }
 }
