@@ -17,6 +17,20 @@ export interface SyncEmitter {
   off(name: 'sync', listener: (synced: boolean) => void): unknown
 }
 
+/** Watch for the next `sync` true that follows a `sync` false: one full drop-and-recover. */
+export const backAgain = (client: SyncEmitter): { done: Promise<void>; stop(): void } => {
+  let listener: ((synced: boolean) => void) | undefined
+  const done = new Promise<void>(resolve => {
+    let dropped = false
+    listener = synced => {
+      if (!synced) dropped = true
+      else if (dropped) resolve()
+    }
+    client.on('sync', listener)
+  })
+  return { done, stop: () => { if (listener !== undefined) client.off('sync', listener) } }
+}
+
 export const whenSynced = (provider: SyncEmitter, timeout: number, what = 'sync'): Promise<void> => {
   if (provider.synced) return Promise.resolve()
   let listener: ((synced: boolean) => void) | undefined

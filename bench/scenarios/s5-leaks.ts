@@ -6,7 +6,7 @@
  */
 import * as Y from 'yjs'
 import { createTokenSource, type WireSocketProvider } from '../../src/index.ts'
-import { createBackend, DocPatternClient, ours, reference, whenSynced, type SyncEmitter } from '../lib/clients.ts'
+import { backAgain, createBackend, DocPatternClient, ours, reference, whenSynced, type SyncEmitter } from '../lib/clients.ts'
 import { docListeners, drain, grown, snapshot, total, type Resources } from '../lib/leftovers.ts'
 import { startRemoteDataplane, type RemoteDataplane } from '../lib/remote-dataplane.ts'
 import { createSocketMeter } from '../lib/sockets.ts'
@@ -51,20 +51,10 @@ const constructCycles = async (cycles: number, freshDoc: boolean, make: (doc: Y.
   return result
 }
 
-/** Resolve on the next `sync` true that follows a `sync` false: one full drop-and-recover. */
+/** Resolve on the next full drop-and-recover, or fail after `timeout`. */
 const nextResync = (client: SyncEmitter, timeout: number): Promise<void> => {
-  let listener: ((synced: boolean) => void) | undefined
-  const done = new Promise<void>(resolve => {
-    let dropped = false
-    listener = synced => {
-      if (!synced) dropped = true
-      else if (dropped) resolve()
-    }
-    client.on('sync', listener)
-  })
-  return within(done, timeout, 'resync after expiry').finally(() => {
-    if (listener !== undefined) client.off('sync', listener)
-  })
+  const watch = backAgain(client)
+  return within(watch.done, timeout, 'resync after expiry').finally(watch.stop)
 }
 
 interface Live { clients: SyncEmitter[]; destroy(): void }

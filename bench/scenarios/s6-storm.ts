@@ -5,7 +5,7 @@
  */
 import * as Y from 'yjs'
 import { createTokenSource } from '../../src/index.ts'
-import { createBackend, ours, reference, whenSynced, type SyncEmitter } from '../lib/clients.ts'
+import { backAgain, createBackend, ours, reference, whenSynced, type SyncEmitter } from '../lib/clients.ts'
 import { startRemoteDataplane, type RemoteDataplane } from '../lib/remote-dataplane.ts'
 import { createSocketMeter } from '../lib/sockets.ts'
 import { maxInWindow, median, sleep, within } from '../lib/stats.ts'
@@ -15,20 +15,6 @@ const PER_DOC = 5
 const WINDOW = 100
 
 interface Storm { peak: number; attempts: number; allBackMs: number; spreadMs: number }
-
-/** Resolve on the next `sync` true after a `sync` false. */
-const backAgain = (client: SyncEmitter): { done: Promise<void>; stop(): void } => {
-  let listener: ((synced: boolean) => void) | undefined
-  const done = new Promise<void>(resolve => {
-    let dropped = false
-    listener = synced => {
-      if (!synced) dropped = true
-      else if (dropped) resolve()
-    }
-    client.on('sync', listener)
-  })
-  return { done, stop: () => { if (listener !== undefined) client.off('sync', listener) } }
-}
 
 const storm = async (dp: RemoteDataplane, clients: number, make: (name: string, doc: Y.Doc, WS: ReturnType<typeof createSocketMeter>['WS']) => SyncEmitter & { destroy(): void }): Promise<Storm> => {
   const meter = createSocketMeter()
