@@ -2,28 +2,9 @@
 // test runner: sync, token transports, expiry recovery, redirects, cross-tab BroadcastChannel.
 import { expect } from 'chai'
 import * as Y from 'yjs'
-import { WireSocketProvider, createTokenSource, type WireSocketProviderEvents } from '../../src/index.ts'
+import { WireSocketProvider, createTokenSource } from '../../src/index.ts'
+import { next, synced } from '../support/provider-events.ts'
 import { startDataplane, type TestDataplane } from './support/dataplane.ts'
-
-const next = <N extends keyof WireSocketProviderEvents & string>(
-  provider: WireSocketProvider,
-  name: N,
-  accept: (...args: Parameters<WireSocketProviderEvents[N]>) => boolean = () => true,
-  timeout = 15_000,
-): Promise<Parameters<WireSocketProviderEvents[N]>> => new Promise((resolve, reject) => {
-  const timer = setTimeout(() => { provider.off(name, listener); reject(new Error(`timed out waiting for ${name}`)) }, timeout)
-  const listener = ((...args: Parameters<WireSocketProviderEvents[N]>) => {
-    if (!accept(...args)) return
-    clearTimeout(timer)
-    provider.off(name, listener)
-    resolve(args)
-  }) as WireSocketProviderEvents[N]
-  provider.on(name, listener)
-})
-
-const synced = async (provider: WireSocketProvider): Promise<void> => {
-  if (!provider.synced) await next(provider, 'sync', s => s)
-}
 
 /** Resolve when every doc's text is identical and passes `expected` (a string means equal to it). */
 const converge = (docs: Y.Doc[], expected: string | ((text: string) => boolean)): Promise<void> => new Promise((resolve, reject) => {
@@ -174,7 +155,7 @@ describe('WireSocketProvider in Chromium', () => {
     })
     const docs = Array.from({ length: 6 }, () => new Y.Doc())
     docs.forEach((doc, i) => providers.push(new WireSocketProvider(dp.regions[0]!.url, `browser-shared-${i}`, doc, { tokenSource, disableBc: true })))
-    await Promise.all(providers.map(synced))
+    await Promise.all(providers.map(p => synced(p)))
     expect(calls).to.equal(1)
   })
 

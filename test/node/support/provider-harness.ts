@@ -2,35 +2,11 @@
 import WebSocket, { WebSocketServer } from 'ws'
 import type { AddressInfo } from 'node:net'
 import * as Y from 'yjs'
-import { WireSocketProvider, type WebSocketConstructor, type WireSocketProviderEvents, type WireSocketProviderOptions } from '../../../src/index.ts'
+import { WireSocketProvider, type WebSocketConstructor, type WireSocketProviderOptions } from '../../../src/index.ts'
+export { next, synced } from '../../support/provider-events.ts'
 import { after, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { startLocalDataplane, type LocalApp, type LocalDataplane } from '../../../src/local/index.ts'
-
-/** Resolve with the listener arguments of the next `name` event that satisfies `accept`. */
-export const next = <N extends keyof WireSocketProviderEvents & string>(
-  provider: WireSocketProvider,
-  name: N,
-  accept: (...args: Parameters<WireSocketProviderEvents[N]>) => boolean = () => true,
-  timeout = 10_000,
-): Promise<Parameters<WireSocketProviderEvents[N]>> => new Promise((resolve, reject) => {
-  const timer = setTimeout(() => {
-    provider.off(name, listener)
-    reject(new Error(`timed out waiting for "${name}"`))
-  }, timeout)
-  const listener = ((...args: Parameters<WireSocketProviderEvents[N]>) => {
-    if (!accept(...args)) return
-    clearTimeout(timer)
-    provider.off(name, listener)
-    resolve(args)
-  }) as WireSocketProviderEvents[N]
-  provider.on(name, listener)
-})
-
-export const synced = async (provider: WireSocketProvider, timeout?: number): Promise<void> => {
-  if (provider.synced) return
-  await next(provider, 'sync', s => s, timeout)
-}
 
 /** Resolve once every doc's text `field` equals `expected`, re-checking on each update (no polling). */
 export const converge = (docs: Y.Doc[], expected: (text: string) => boolean, field = 'text', timeout = 15_000): Promise<void> =>
