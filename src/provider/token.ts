@@ -1,4 +1,5 @@
-import { decodeClaims, type WireSocketClaims } from '../contract/claims.ts'
+import type { WireSocketClaims } from '../contract/claims.ts'
+import { readClaims } from './read-claims.ts'
 
 /** Why the provider asks for a token; passed to `getToken` so an app can log or meter calls. */
 export type TokenReason = 'connect' | 'refresh' | 'expired' | 'missing' | 'retry'
@@ -18,33 +19,38 @@ export type GetToken = (request: TokenRequest) => Promise<TokenResult>
 export interface Token {
   readonly value: string
   readonly expiresAt: number
+  /** The token's whole lifetime (ms), `exp - iat` when both are known. */
+  readonly lifetime: number
   readonly claims: WireSocketClaims
 }
 
 export type TokenErrorCode = 'callback' | 'timeout' | 'malformed' | 'expired'
 
 const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*\.?[\w-]*/g
+const blank = (text: string): string => text.replace(JWT_SHAPE, '[token]')
 
 /**
  * The app's own error, kept for debugging but with anything JWT-shaped blanked: an error thrown by
  * `getToken` may quote the token, and `cause` ends up in logs.
  */
 const redact = (cause: unknown): unknown => {
-  if (!(cause instanceof Error)) return typeof cause === 'string' ? cause.replace(JWT_SHAPE, '[token]') : cause
-  const copy = new Error(cause.message.replace(JWT_SHAPE, '[token]'))
+  if (typeof cause === 'string') return blank(cause)
+  if (!(cause instanceof Error)) return cause
+  const copy = new Error(blank(cause.message))
   copy.name = cause.name
   return copy
 }
 
 /** Raised for every way a token can fail to arrive. Neither its message nor its cause contains a token. */
 export class TokenError extends Error {
-  readonly code: TokenErrorCode
-  constructor (code: TokenErrorCode, message: string, cause?: unknown) {
+  override name = 'TokenError'
+  constructor (readonly code: TokenErrorCode, message: string, cause?: unknown) {
     super(message, { cause: redact(cause) })
-    this.name = 'TokenError'
-    this.code = code
   }
 }
+
+export const asTokenError = (error: unknown): TokenError =>
+  error instanceof TokenError ? error : new TokenError('callback', 'getToken failed', error)
 
 /**
  * When the token expires on the local clock. `exp - iat` is the token's full lifetime and holds whatever
@@ -53,8 +59,7 @@ export class TokenError extends Error {
  * plausibly (in the past, within the lifetime), otherwise assume the token was issued just now. Either way
  * the estimate errs towards refreshing early, and never past the full lifetime.
  */
-export const localExpiry = (claims: WireSocketClaims, now: number, expiresAtHint?: number): number | undefined => {
-  const { exp, iat } = claims
+export const localExpiry = ({ exp, iat }: WireSocketClaims, now: number, expiresAtHint?: number): number | undefined => {
   if (exp === undefined) return expiresAtHint
   if (iat === undefined || iat > exp) return exp * 1000
   const lifetime = (exp - iat) * 1000
@@ -62,27 +67,22 @@ export const localExpiry = (claims: WireSocketClaims, now: number, expiresAtHint
   return age >= 0 && age <= lifetime ? Math.min(exp * 1000, now + lifetime) : now + lifetime
 }
 
+const malformed = (message: string, cause?: unknown): TokenError => new TokenError('malformed', message, cause)
+
 /** Turn whatever `getToken` resolved to into a usable token, or explain (without the token) why not. */
 export const toToken = (result: unknown, now: number): Token => {
-  const value = typeof result === 'string'
-    ? result
-    : typeof result === 'object' && result !== null && typeof (result as { token?: unknown }).token === 'string'
-      ? (result as { token: string }).token
-      : undefined
-  if (value === undefined) {
-    throw new TokenError('malformed', 'getToken must resolve to a JWT string or { token, expiresAt? }')
-  }
+  const { token: value = result, expiresAt: hint } = (typeof result === 'object' ? result ?? {} : {}) as { token?: unknown; expiresAt?: unknown }
+  if (typeof value !== 'string') throw malformed('getToken must resolve to a JWT string or { token, expiresAt? }')
   let claims: WireSocketClaims
   try {
-    claims = decodeClaims(value)
+    claims = readClaims(value)
   } catch (error) {
-    throw new TokenError('malformed', 'getToken resolved to something that is not a JWT', error)
+    throw malformed('getToken resolved to something that is not a JWT', error)
   }
-  const hint = (result as { expiresAt?: unknown }).expiresAt
   const expiresAt = localExpiry(claims, now, typeof hint === 'number' ? hint : undefined)
-  if (expiresAt === undefined) {
-    throw new TokenError('malformed', 'the token has no exp claim and getToken gave no expiresAt')
-  }
+  if (expiresAt === undefined) throw malformed('the token has no exp claim and getToken gave no expiresAt')
   if (expiresAt <= now) throw new TokenError('expired', 'getToken resolved to a token that has already expired')
-  return { value, expiresAt, claims }
+  const { exp, iat } = claims
+  const lifetime = exp !== undefined && iat !== undefined && exp > iat ? (exp - iat) * 1000 : expiresAt - now
+  return { value, expiresAt, lifetime, claims }
 }

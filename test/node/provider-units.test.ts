@@ -4,7 +4,9 @@ import assert from 'node:assert/strict'
 import { localExpiry } from '../../src/provider/token.ts'
 import { Backoff } from '../../src/provider/backoff.ts'
 import { isRedirectAllowed, parseRedirect } from '../../src/provider/redirect.ts'
+import { decodeJwt } from 'jose'
 import { normalizeClaims } from '../../src/contract/claims.ts'
+import { readClaims } from '../../src/provider/read-claims.ts'
 
 const NOW = 1_800_000_000_000 // local clock, ms
 const claims = (exp: number, iat: number) => normalizeClaims({ exp, iat })
@@ -105,4 +107,44 @@ test('redirects: explicit patterns replace the default', () => {
   assert.equal(allowed('wss://eu.sync.example.com/doc', ['*.sync.example.com']), true)
   assert.equal(allowed('wss://sync.example.com/doc', ['*.sync.example.com']), false)
   assert.equal(allowed('wss://sync.example.com:8443/doc', ['sync.example.com:8443']), true)
+})
+
+test('readClaims accepts and refuses exactly what jose\'s decodeJwt does, and never quotes the token', () => {
+  const part = (value: unknown): string => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
+  const header = part({ alg: 'RS256', typ: 'JWT' })
+  const payload = part({ sub: 'u', exp: 1_900_000_000, iat: 1_899_999_100, limits: '{"maxConnections":5}', note: 'ünïcødé' })
+  const inputs = [
+    `${header}.${payload}.sig`,
+    `${header}.${payload}.`,
+    `${header}.${payload}`,
+    `${header}.${payload}.sig.extra.more`,
+    `${header}..sig`,
+    `${header}.${part('[1,2]')}.sig`,
+    `${header}.${part('null')}.sig`,
+    `${header}.${part('"text"')}.sig`,
+    `${header}.${part('{not json')}.sig`,
+    `${header}.${payload.replace(/.$/, '+')}.sig`,
+    `${header}.${payload}==.sig`,
+    `${header}.${Buffer.from([0xff, 0xfe, 0x7b, 0x7d]).toString('base64url')}.sig`,
+    'not-a-jwt',
+    '',
+  ]
+  for (const input of inputs) {
+    let expected: unknown
+    try {
+      expected = decodeJwt(input)
+    } catch {
+      expected = 'refused'
+    }
+    let actual: unknown
+    try {
+      actual = readClaims(input)
+    } catch (error) {
+      assert.ok(error instanceof TypeError)
+      assert.ok(!input || !error.message.includes(input), 'the error does not quote the token')
+      actual = 'refused'
+    }
+    if (expected === 'refused') assert.equal(actual, 'refused', `refused by jose: #${inputs.indexOf(input)}`)
+    else assert.deepEqual(actual, normalizeClaims(expected as Record<string, unknown>), `decoded alike: #${inputs.indexOf(input)}`)
+  }
 })
