@@ -59,34 +59,26 @@ export interface WireSocketProviderOptions<P = unknown> {
 
 type Check = (value: unknown) => boolean
 
-const is = (type: string): Check => v => v === undefined || typeof v === type
-const oneOf = (...values: unknown[]): Check => v => v === undefined || values.includes(v)
-const milliseconds: Check = v => v === undefined || (typeof v === 'number' && v >= 0 && v < Infinity)
-const strings: Check = v => v === undefined || (Array.isArray(v) && v.every(s => typeof s === 'string'))
-/** RFC 7230 token characters: what a subprotocol name or query key may safely be. */
-const name: Check = v => v === undefined || (typeof v === 'string' && /^[\w!#$%&'*+.^`|~-]+$/.test(v))
+/** Every option is optional: a check passes `undefined` and tests anything else. */
+const optional = (test: Check): Check => v => v === undefined || test(v)
+const is = (type: string): Check => optional(v => typeof v === type)
+const milliseconds: Check = optional(v => typeof v === 'number' && v >= 0 && v < Infinity)
+const strings: Check = optional(v => Array.isArray(v) && v.every(s => typeof s === 'string'))
+const has = (method: string): Check => optional(v => typeof (v as Record<string, unknown> | null)?.[method] === 'function')
 
-/** Each option, the test it must pass, and what the error says it must be. */
-const optionChecks: Array<[keyof WireSocketProviderOptions, Check, string]> = [
-  ['getToken', is('function'), 'a function returning a promise of a token'],
-  ['tokenSource', v => v === undefined || typeof (v as TokenSource).get === 'function', 'made by createTokenSource()'],
-  ['tokenTransport', oneOf('subprotocol', 'query'), '"subprotocol" or "query"'],
-  ['tokenProtocol', name, 'a subprotocol name'],
-  ['tokenQueryParam', name, 'a query parameter name'],
-  ['refreshMargin', milliseconds, 'a number of milliseconds'],
-  ['tokenTimeout', milliseconds, 'a number of milliseconds'],
-  ['limitRetryDelay', milliseconds, 'a number of milliseconds'],
-  ['maxBackoffTime', milliseconds, 'a number of milliseconds'],
-  ['resyncInterval', v => v === -1 || milliseconds(v), 'a number of milliseconds or -1'],
-  ['discovery', is('boolean'), 'a boolean'],
-  ['connect', is('boolean'), 'a boolean'],
-  ['disableBc', is('boolean'), 'a boolean'],
-  ['WebSocketPolyfill', is('function'), 'a WebSocket class'],
-  ['shouldReconnect', is('function'), 'a function'],
-  ['protocols', strings, 'an array of strings'],
-  ['allowedRedirectHosts', strings, 'an array of host patterns'],
-  ['params', v => v === undefined || (typeof v === 'object' && v !== null && Object.values(v).every(s => typeof s === 'string')), 'an object of strings'],
-  ['awareness', v => v === undefined || typeof (v as Awareness).getStates === 'function', 'a y-protocols Awareness'],
+/** The test each group of options must pass, what the error says they must be, and the options. */
+const rules: Array<[Check, string, string]> = [
+  [is('function'), 'a function', 'getToken shouldReconnect WebSocketPolyfill'],
+  [is('boolean'), 'a boolean', 'connect disableBc discovery'],
+  [milliseconds, 'a number of milliseconds', 'refreshMargin tokenTimeout limitRetryDelay maxBackoffTime'],
+  [v => v === -1 || milliseconds(v), 'a number of milliseconds or -1', 'resyncInterval'],
+  // RFC 7230 token characters: what a subprotocol name or a query key may safely be
+  [optional(v => /^[\w!#$%&'*+.^`|~-]+$/.test(v as string)), 'a subprotocol or query parameter name', 'tokenProtocol tokenQueryParam'],
+  [optional(v => v === 'subprotocol' || v === 'query'), '"subprotocol" or "query"', 'tokenTransport'],
+  [strings, 'an array of strings', 'protocols allowedRedirectHosts'],
+  [optional(v => strings(Object.values(v as object))), 'an object of strings', 'params'],
+  [has('hold'), 'made by createTokenSource()', 'tokenSource'],
+  [has('getStates'), 'a y-protocols Awareness', 'awareness'],
 ]
 
 const check = (ok: boolean, option: string, expected: string): void => {
@@ -105,6 +97,8 @@ export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown
   check(typeof options === 'object' && options !== null, 'options', 'an object with getToken or tokenSource')
   const o = options as Record<string, unknown>
   check((o.getToken === undefined) !== (o.tokenSource === undefined), 'getToken', 'given, or tokenSource, but not both')
-  for (const [key, test, expected] of optionChecks) check(test(o[key]), key, expected)
+  for (const [test, expected, names] of rules) {
+    for (const key of names.split(' ')) check(test(o[key]), key, expected)
+  }
   check(o.WebSocketPolyfill !== undefined || typeof WebSocket === 'function', 'WebSocketPolyfill', 'given where there is no global WebSocket (in Node: the ws package)')
 }

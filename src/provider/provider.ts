@@ -6,8 +6,9 @@ import { CloseCode } from '../contract/close-codes.ts'
 import type { WireSocketClaims, WireSocketLimits } from '../contract/claims.ts'
 import { Backoff } from './backoff.ts'
 import { createTokenSource, type TokenHolder, type TokenSource } from './token-source.ts'
-import { TokenError, type Token, type TokenReason } from './token.ts'
+import { asTokenError, type GetToken, type Token, type TokenError, type TokenReason } from './token.ts'
 import { isRedirectAllowed, parentDomain, parseRedirect } from './redirect.ts'
+import { discover } from './discovery.ts'
 import {
   encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate,
   messageHandlers, readMessage, type MessageHandler, type SyncPeer,
@@ -92,9 +93,12 @@ const limitKinds: Record<number, LimitKind> = {
   [CloseCode.UsersPerDoc]: 'users-per-document',
 }
 
-const defaultShouldReconnect = (event: CloseEventLike): boolean => !(event.code >= 4400 && event.code < 4500)
+const stopKinds: Record<number, ClosedKind> = {
+  [CloseCode.Forbidden]: 'forbidden',
+  [CloseCode.InvalidName]: 'invalid-name',
+}
 
-const withPath = (base: string, documentName: string): URL => new URL(`${base}/${documentName}`)
+const defaultShouldReconnect = (event: CloseEventLike): boolean => !(event.code >= 4400 && event.code < 4500)
 
 /**
  * A y-websocket-compatible Yjs provider for WireSocket that owns the token lifecycle.
@@ -105,19 +109,19 @@ const withPath = (base: string, documentName: string): URL => new URL(`${base}/$
  * })
  */
 export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> implements SyncPeer {
-  readonly doc: Y.Doc
-  readonly awareness: ProviderAwareness
+  declare readonly doc: Y.Doc
+  declare readonly awareness: ProviderAwareness
   /** The configured server URL, without trailing slashes. */
-  readonly serverUrl: string
-  readonly roomname: string
-  readonly bcChannel: string
+  declare readonly serverUrl: string
+  declare readonly roomname: string
+  declare readonly bcChannel: string
   /** Query parameters added to every connection URL; may be changed, applies from the next connection. */
-  params: Record<string, string>
+  declare params: Record<string, string>
   /** Extra subprotocols offered after the token's. */
-  protocols: string[]
-  shouldReconnect: (event: CloseEventLike, provider: WireSocketProvider) => boolean
-  maxBackoffTime: number
-  readonly disableBc: boolean
+  declare protocols: string[]
+  declare shouldReconnect: (event: CloseEventLike, provider: WireSocketProvider) => boolean
+  declare maxBackoffTime: number
+  declare readonly disableBc: boolean
   messageHandlers: MessageHandler[] = messageHandlers.slice()
   /** Whether a connection is wanted (y-websocket's meaning). */
   shouldConnect = false
@@ -126,34 +130,33 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   wsLastMessageReceived = 0
   state: ConnectionState = 'idle'
 
-  #_synced = false
+  #synced = false
   readonly #tokens: TokenSource
+  readonly #holder: TokenHolder
   readonly #options: WireSocketProviderOptions<WireSocketProvider>
   readonly #configuredUrl: URL
-  readonly #WS: WebSocketConstructor
-  readonly #backoff: Backoff
-  readonly #ownsAwareness: boolean
-  /** The doc 'destroy' listener our own Awareness added (y-protocols never removes it). */
+  readonly #backoff = new Backoff(() => this.maxBackoffTime)
+  /** The doc 'destroy' listener our own Awareness added (y-protocols never removes it); undefined when the awareness is the app's. */
   readonly #awarenessDocListener: unknown
+  readonly #intervals: Array<ReturnType<typeof setInterval>>
   /** Where the next connection goes: the configured URL, or where discovery or a redirect pointed. */
   #target: URL
+  /** The newest token, and the one the current socket presented (a background refresh may differ). */
   #token: Token | null = null
   #socketToken: Token | null = null
   #releaseTokens: (() => void) | null = null
   #pending: AbortController | null = null
   #timer: ReturnType<typeof setTimeout> | undefined
   #wakeOnOnline = false
-  /** Bumped whenever an attempt is superseded, so late token or discovery answers are ignored. */
+  /** Bumped whenever an attempt is superseded, so that late token or discovery answers are ignored. */
   #generation = 0
   #discovered = false
   #pendingRegion: string | null = null
+  // consecutive counts, reset by a successful sync
   #redirects = 0
   #rejections = 0
-  #missingTokenRetried = false
   #limitHits = 0
-  readonly #checkInterval: ReturnType<typeof setInterval>
-  readonly #resyncTimer: ReturnType<typeof setInterval> | undefined
-  readonly #holder: TokenHolder
+  #missingTokenRetried = false
 
   constructor (serverUrl: string, documentName: string, doc: Y.Doc, options: WireSocketProviderOptions<WireSocketProvider>) {
     super()
@@ -163,8 +166,7 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     this.roomname = documentName
     this.doc = doc
     this.bcChannel = `${this.serverUrl}/${documentName}`
-    this.#configuredUrl = this.#target = withPath(this.serverUrl, documentName)
-    this.#ownsAwareness = options.awareness === undefined
+    this.#configuredUrl = this.#target = new URL(this.bcChannel)
     const docListeners = (): unknown[] => [...(doc._observers.get('destroy') ?? [])]
     const before = docListeners()
     this.awareness = (options.awareness ?? new Awareness(doc)) as ProviderAwareness
@@ -176,9 +178,7 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     this.shouldReconnect = options.shouldReconnect ?? defaultShouldReconnect
     this.maxBackoffTime = options.maxBackoffTime ?? 2500
     this.disableBc = options.disableBc ?? false
-    this.#WS = options.WebSocketPolyfill ?? WebSocket
-    this.#backoff = new Backoff(() => this.maxBackoffTime)
-    this.#tokens = options.tokenSource ?? createTokenSource(options.getToken as NonNullable<typeof options.getToken>, {
+    this.#tokens = options.tokenSource ?? createTokenSource(options.getToken as GetToken, {
       refreshMargin: options.refreshMargin,
       timeout: options.tokenTimeout,
     })
@@ -190,16 +190,17 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     doc.on('update', this.#onDocUpdate)
     this.awareness.on('update', this.#onAwarenessUpdate)
     globalThis.addEventListener?.('online', this.#onOnline)
-    this.#checkInterval = setInterval(this.#checkSilence, SILENCE_LIMIT / 10)
     const resync = options.resyncInterval ?? -1
-    if (resync > 0) this.#resyncTimer = setInterval(() => this.state === 'open' && this.#send(encodeSyncStep1(doc)), resync)
+    this.#intervals = [
+      setInterval(() => this.state === 'open' && Date.now() - this.wsLastMessageReceived > SILENCE_LIMIT && this.#drop(), SILENCE_LIMIT / 10),
+      ...resync > 0 ? [setInterval(() => this.#send(encodeSyncStep1(doc)), resync)] : [],
+    ]
     if (options.connect ?? true) this.connect()
   }
 
   /** The URL of the current (or next) connection. Never contains a token. */
   get url (): string {
-    const url = this.#connectionUrl()
-    return url.href
+    return this.#connectionUrl().href
   }
 
   get wsconnected (): boolean {
@@ -226,12 +227,12 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   }
 
   get synced (): boolean {
-    return this.#_synced
+    return this.#synced
   }
 
   set synced (state: boolean) {
-    if (this.#_synced === state) return
-    this.#_synced = state
+    if (this.#synced === state) return
+    this.#synced = state
     if (state) {
       // Only a connection that synced did useful work: it alone resets the retry counters.
       this.#backoff.failures = this.#rejections = this.#redirects = this.#limitHits = 0
@@ -255,20 +256,18 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     this.#disconnectBc()
     if (this.state === 'idle' || this.state === 'destroyed') return
     this.#halt()
-    this.#releaseTokens?.()
-    this.#releaseTokens = null
+    this.#letGoOfTokens()
     this.#enter('idle')
   }
 
   override destroy (): void {
     if (this.state === 'destroyed') return
     this.disconnect()
-    clearInterval(this.#checkInterval)
-    clearInterval(this.#resyncTimer)
+    this.#intervals.forEach(clearInterval)
     globalThis.removeEventListener?.('online', this.#onOnline)
     this.doc.off('update', this.#onDocUpdate)
     this.awareness.off('update', this.#onAwarenessUpdate)
-    if (this.#ownsAwareness) {
+    if (this.#awarenessDocListener !== undefined) {
       this.awareness.destroy()
       this.doc._observers.get('destroy')?.delete(this.#awarenessDocListener)
     }
@@ -310,24 +309,26 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     this.#pending?.abort()
     this.#pending = null
     clearTimeout(this.#timer)
-    this.#timer = undefined
     if (this.ws !== null) this.#endSocket(this.ws, null)
   }
 
   /** Start an attempt after `delay` (ms), subject to the attempts-per-minute ceiling. Returns the real wait. */
   #schedule (delay: number, reason: TokenReason, wakeOnOnline = true): number {
     const wait = this.#backoff.admit(delay)
-    if (wait <= 0) {
-      this.#attempt(reason)
-    } else {
+    if (wait > 0) {
       this.#enter('waiting')
       this.#wakeOnOnline = wakeOnOnline
-      this.#timer = setTimeout(() => {
-        this.#timer = undefined
-        this.#attempt(reason)
-      }, wait)
+      this.#timer = setTimeout(() => this.#attempt(reason), wait)
+    } else {
+      this.#attempt(reason)
     }
     return wait
+  }
+
+  /** An attempt failed: count it, and try again after the jittered backoff. */
+  #retry (reason: TokenReason = 'retry'): void {
+    this.#backoff.failures++
+    this.#schedule(this.#backoff.jittered(), reason)
   }
 
   #attempt (reason: TokenReason): void {
@@ -335,31 +336,30 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     this.#enter('token')
     this.emit('status', [{ status: 'connecting' }])
     const cached = this.#tokens.current()
-    const needsDiscovery = this.#pendingRegion !== null || (this.#options.discovery === true && !this.#discovered)
+    const region = this.#pendingRegion
+    const needsDiscovery = region !== null || (this.#options.discovery === true && !this.#discovered)
     // With a token in hand, open the socket synchronously, as y-websocket does.
     if (cached !== null && !needsDiscovery) return this.#open(cached)
-    const controller = this.#pending = new AbortController()
-    this.#prepare(reason, needsDiscovery, controller.signal).then(
-      token => generation === this.#generation && this.#open(token),
-      (error: unknown) => generation === this.#generation && this.#prepareFailed(error),
-    )
+    const { signal } = this.#pending = new AbortController()
+    this.#tokens.get(this.roomname, reason, signal).then(async token => {
+      const accepted = !needsDiscovery || await this.#discover(token, region, signal)
+      if (generation !== this.#generation) return
+      this.#pending = null
+      if (accepted) return this.#open(token)
+      // discovery refused the token (401): the same path as a 4002 close
+      this.#enter('waiting')
+      this.#backoff.failures++
+      this.#rejected()
+    }).catch((error: unknown) => generation === this.#generation && this.#tokenFailed(asTokenError(error)))
   }
 
-  async #prepare (reason: TokenReason, needsDiscovery: boolean, signal: AbortSignal): Promise<Token> {
-    const token = await this.#tokens.get(this.roomname, reason, signal)
-    if (needsDiscovery) await this.#discover(token, signal)
-    return token
-  }
-
-  #prepareFailed (error: unknown): void {
+  #tokenFailed (error: TokenError): void {
     this.#pending = null
     this.#enter('waiting')
     this.#backoff.failures++
-    if (error instanceof DiscoveryRejected) return this.#rejected(error.token)
-    const failure = error instanceof TokenError ? error : new TokenError('callback', 'getToken failed', error)
     // Token failures back off further than socket drops: the backend may be down, don't pile on.
     const retryIn = this.#schedule(Math.max(this.#backoff.jittered(), 1000 * Math.min(30, 2 ** this.#backoff.failures) * Math.random()), 'retry')
-    this.emit('token-error', [{ error: failure, retryIn }])
+    this.emit('token-error', [{ error, retryIn }])
   }
 
   #useToken (token: Token): void {
@@ -378,7 +378,6 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   }
 
   #open (token: Token): void {
-    this.#pending = null
     this.#useToken(token)
     this.#socketToken = token
     const protocols = this.#options.tokenTransport === 'query'
@@ -386,60 +385,49 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
       : [this.#options.tokenProtocol ?? 'access_token', token.value, ...this.protocols]
     let ws: WebSocketLike
     try {
-      ws = new this.#WS(this.#connectionUrl(token).href, protocols)
+      ws = new (this.#options.WebSocketPolyfill ?? WebSocket)(this.#connectionUrl(token).href, protocols)
     } catch (error) {
       // e.g. a polyfill that rejects the URL; reported like a failed handshake, never with the URL (it may hold the token)
-      this.#enter('waiting')
-      this.#backoff.failures++
-      this.emit('message-error', [{ error: new Error('could not create the WebSocket', { cause: error instanceof Error ? error.name : undefined }) }])
-      this.#schedule(this.#backoff.jittered(), 'retry')
-      return
+      return this.#drop(new Error('could not create the WebSocket', { cause: (error as Error | null)?.name }))
     }
     ws.binaryType = 'arraybuffer'
     this.ws = ws
     this.#enter('connecting')
     ws.onopen = () => {
-      if (this.ws !== ws) return
       this.wsLastMessageReceived = Date.now()
       this.#enter('open')
       this.emit('status', [{ status: 'connected' }])
       this.#send(encodeSyncStep1(this.doc))
       if (this.awareness.getLocalState() !== null) this.#send(encodeAwareness(this.awareness, [this.doc.clientID]))
     }
-    ws.onmessage = (event: { data: unknown }) => {
-      if (this.ws !== ws) return
+    ws.onmessage = ({ data }: { data: unknown }) => {
       this.wsLastMessageReceived = Date.now()
-      this.#receive(ws, event.data)
+      let reply: Uint8Array<ArrayBuffer> | null
+      try {
+        if (!(data instanceof ArrayBuffer)) throw new TypeError('expected a binary frame')
+        reply = readMessage(this.messageHandlers, this, new Uint8Array(data), true)
+      } catch (error) {
+        // A frame we cannot read may have left the sync half-done: start over on a fresh connection.
+        return this.#drop(error)
+      }
+      if (reply !== null) ws.send(reply)
     }
-    ws.onerror = (event: Event) => {
-      if (this.ws === ws) this.emit('connection-error', [event, this])
-    }
+    ws.onerror = (event: Event) => this.emit('connection-error', [event, this])
     ws.onclose = (event: CloseEventLike) => {
-      if (this.ws !== ws) return
       this.#endSocket(ws, event)
       this.#onServerClose(event)
     }
   }
 
-  #receive (ws: WebSocketLike, data: unknown): void {
-    let reply: Uint8Array<ArrayBuffer> | null
-    try {
-      if (!(data instanceof ArrayBuffer)) throw new TypeError('expected a binary frame')
-      reply = readMessage(this.messageHandlers, this, new Uint8Array(data), true)
-    } catch (error) {
-      // A frame we cannot read may have left the sync half-done: start over on a fresh connection.
-      this.emit('message-error', [{ error }])
-      this.#dropConnection()
-      return
-    }
-    if (reply !== null) ws.send(reply)
-  }
-
-  /** Close from our side (garbled frame, silence) and reconnect after a backoff. */
-  #dropConnection (): void {
+  /**
+   * Give up on this connection from our side (a frame we could not read, silence, a socket that could not
+   * be created) and reconnect after a backoff. `error`, when given, is reported as `message-error`.
+   */
+  #drop (error?: unknown): void {
     if (this.ws !== null) this.#endSocket(this.ws, null)
-    this.#backoff.failures++
-    this.#schedule(this.#backoff.jittered(), 'retry')
+    else this.#enter('waiting')
+    if (error !== undefined) this.emit('message-error', [{ error }])
+    this.#retry()
   }
 
   /** Forget the socket: detach it, close it, and tell listeners. Leaves the machine in `waiting`. */
@@ -463,113 +451,101 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   /** What each close code means for the next step; the table in the README mirrors this. */
   #onServerClose (event: CloseEventLike): void {
     const { code } = event
+    if (code in limitKinds) return this.#limited(event)
+    if (code in stopKinds) return this.#stop(event, stopKinds[code] as ClosedKind)
+    if (code === CloseCode.WrongRegion) return this.#redirect(event)
     this.#backoff.failures++
-    switch (code) {
-      case CloseCode.MissingToken:
-        // The token got lost on the way (a proxy stripping the subprotocol?): once more, then stop.
-        if (this.#missingTokenRetried) return this.#stop(event, 'unauthorized')
-        this.#missingTokenRetried = true
-        this.#schedule(0, 'missing')
-        return
-      case CloseCode.InvalidToken:
-        return this.#rejected(this.#socketToken, event)
-      case CloseCode.Forbidden:
-        return this.#stop(event, 'forbidden')
-      case CloseCode.InvalidName:
-        return this.#stop(event, 'invalid-name')
-      case CloseCode.ConnectionLimit:
-      case CloseCode.DocumentLimit:
-      case CloseCode.UsersPerDoc:
-      case CloseCode.RateLimit:
-        return this.#limited(event)
-      case CloseCode.WrongRegion:
-        return this.#redirect(event)
+    if (code === CloseCode.InvalidToken) {
+      if (this.#socketToken !== null) this.#tokens.invalidate(this.#socketToken)
+      return this.#rejected(event)
+    }
+    if (code === CloseCode.MissingToken) {
+      // The token got lost on the way (a proxy stripping the subprotocol?): once more, then stop.
+      if (this.#missingTokenRetried) return this.#stop(event, 'unauthorized')
+      this.#missingTokenRetried = true
+      return void this.#schedule(0, 'missing')
     }
     if (!this.shouldReconnect(event, this)) return this.#stop(event, 'server')
     this.#schedule(this.#backoff.jittered(), 'retry')
   }
 
   /** 4002 (or a 401 from discovery): the first time at once with a fresh token, then backing off, then stop. */
-  #rejected (token: Token | null, event: CloseEventLike = { code: CloseCode.InvalidToken, reason: 'Invalid token' }): void {
-    if (token !== null) this.#tokens.invalidate(token)
+  #rejected (event: CloseEventLike = { code: CloseCode.InvalidToken, reason: 'Invalid token' }): void {
     if (++this.#rejections > MAX_REJECTIONS) return this.#stop(event, 'unauthorized')
     this.#schedule(this.#rejections === 1 ? 0 : this.#backoff.jittered(), 'expired')
   }
 
-  #limited (event: CloseEventLike): void {
-    const rate = event.code === CloseCode.RateLimit
+  #limited ({ code, reason }: CloseEventLike): void {
+    this.#backoff.failures++
     // A rate limit clears within the minute: always the short wait. Quota limits back off further each time.
-    const delay = this.#backoff.slow(this.#options.limitRetryDelay ?? 30_000, rate ? 1 : ++this.#limitHits)
-    const value = /: (\d+)/.exec(event.reason)
+    const delay = this.#backoff.slow(this.#options.limitRetryDelay ?? 30_000, code === CloseCode.RateLimit ? 1 : ++this.#limitHits)
+    const value = /: (\d+)/.exec(reason)?.[1]
     const retryIn = this.#schedule(delay, 'retry', false)
-    this.emit('limit', [{ code: event.code, limit: limitKinds[event.code] as LimitKind, value: value ? Number(value[1]) : null, retryIn }])
+    this.emit('limit', [{ code, limit: limitKinds[code] as LimitKind, value: value === undefined ? null : Number(value), retryIn }])
   }
 
   #redirect (event: CloseEventLike): void {
-    const from = this.#target.href
+    this.#backoff.failures++
     const instruction = parseRedirect(event.reason)
     if (++this.#redirects > MAX_REDIRECTS) {
       // A loop between regions: start over from the configured URL, after an ordinary backoff.
       this.#redirects = 0
       this.#target = this.#configuredUrl
-      this.#schedule(this.#backoff.jittered(), 'retry')
-      return
+      return void this.#schedule(this.#backoff.jittered(), 'retry')
     }
     if (instruction !== null && 'region' in instruction) {
       this.#pendingRegion = instruction.region
-      this.#schedule(0, 'connect')
-      return
+    } else if (!this.#follow(instruction?.url)) {
+      return this.#stop(event, 'redirect')
     }
-    const to = instruction?.url
-    if (to === undefined || !this.#allowed(to)) return this.#stop(event, 'redirect')
-    this.#target = to
-    this.emit('redirect', [{ from, to: to.href }])
     this.#schedule(0, 'connect')
   }
 
-  /** Only a WebSocket URL on an allowed host, for this same document. The token goes nowhere else. */
-  #allowed (url: URL): boolean {
-    return url.pathname.endsWith(`/${this.roomname}`) && url.search === '' &&
-      isRedirectAllowed(url, this.#configuredUrl, this.#options.allowedRedirectHosts)
+  /**
+   * Point the next connection at `to` if it is a WebSocket URL on an allowed host, for this same
+   * document; the token goes nowhere else. Returns whether it was allowed.
+   */
+  #follow (to: URL | null | undefined): boolean {
+    const allowed = to != null && to.pathname.endsWith(`/${this.roomname}`) && to.search === '' &&
+      isRedirectAllowed(to, this.#configuredUrl, this.#options.allowedRedirectHosts)
+    if (allowed && to.href !== this.#target.href) {
+      this.emit('redirect', [{ from: this.#target.href, to: to.href }])
+      this.#target = to
+    }
+    return allowed
   }
 
   /**
-   * Ask the dataplane where the document lives (`/discovery`), once per session, or to resolve a
-   * `REGION:` redirect. Failing that, keep the current URL (a 4009 will correct it) or build the
-   * region's sibling host.
+   * Where does the document live? Asked once per session with `discovery`, and to resolve a `REGION:`
+   * redirect; failing an answer, keep the current URL (a 4009 will correct it) or build the region's
+   * sibling host. Resolves false when the dataplane refused the token (after invalidating it).
    */
-  async #discover (token: Token, signal: AbortSignal): Promise<void> {
-    const region = this.#pendingRegion
+  async #discover (token: Token, region: string | null, signal: AbortSignal): Promise<boolean> {
     this.#pendingRegion = null
-    const endpoint = new URL(`/discovery?documentName=${this.roomname}`, this.#target)
-    endpoint.protocol = endpoint.protocol === 'wss:' ? 'https:' : 'http:'
-    let found: URL | null = null
-    try {
-      const response = await fetch(endpoint, { headers: { Authorization: `Bearer ${token.value}` }, signal })
-      if (response.status === 401) throw new DiscoveryRejected(token)
-      const body: unknown = response.ok ? await response.json() : null
-      const url = (body as { url?: unknown } | null)?.url
-      if (typeof url === 'string') found = new URL(url)
-    } catch (error) {
-      if (error instanceof DiscoveryRejected || signal.aborted) throw error
+    let found = await discover(this.#target, this.roomname, token.value, signal)
+    if (found === 'rejected') {
+      this.#tokens.invalidate(token)
+      return false
     }
-    if (found === null && region !== null) {
-      const parent = parentDomain(this.#configuredUrl.hostname)
-      if (parent !== null) found = withPath(`${this.#configuredUrl.protocol}//${region}.${parent}`, this.roomname)
+    const parent = parentDomain(this.#configuredUrl.hostname)
+    if (found === null && region !== null && parent !== null) {
+      found = new URL(`${this.#configuredUrl.protocol}//${region}.${parent}/${this.roomname}`)
     }
     this.#discovered = true
-    if (found !== null && found.href !== this.#target.href && this.#allowed(found)) {
-      this.emit('redirect', [{ from: this.#target.href, to: found.href }])
-      this.#target = found
-    }
+    this.#follow(found)
+    return true
   }
 
-  #stop (event: CloseEventLike, kind: ClosedKind): void {
+  #stop ({ code, reason }: CloseEventLike, kind: ClosedKind): void {
     this.shouldConnect = false
+    this.#letGoOfTokens()
+    this.#enter('closed')
+    this.emit('closed', [{ code, reason, kind }, this])
+  }
+
+  #letGoOfTokens (): void {
     this.#releaseTokens?.()
     this.#releaseTokens = null
-    this.#enter('closed')
-    this.emit('closed', [{ code: event.code, reason: event.reason, kind }, this])
   }
 
   // ---- traffic ----
@@ -594,12 +570,7 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   readonly #onOnline = (): void => {
     if (this.state !== 'waiting' || !this.#wakeOnOnline) return
     clearTimeout(this.#timer)
-    this.#timer = undefined
     this.#attempt('retry')
-  }
-
-  readonly #checkSilence = (): void => {
-    if (this.state === 'open' && Date.now() - this.wsLastMessageReceived > SILENCE_LIMIT) this.#dropConnection()
   }
 
   // ---- cross-tab sync (no token ever crosses it) ----
@@ -632,11 +603,5 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
       bc.unsubscribe(this.bcChannel, this.#onBcMessage)
       this.bcconnected = false
     }
-  }
-}
-
-class DiscoveryRejected extends Error {
-  constructor (readonly token: Token) {
-    super('discovery rejected the token')
   }
 }

@@ -1,4 +1,4 @@
-import { toToken, TokenError, type GetToken, type Token, type TokenReason } from './token.ts'
+import { asTokenError, toToken, TokenError, type GetToken, type Token, type TokenReason } from './token.ts'
 
 export interface TokenSourceOptions {
   /** How long before expiry (ms) a fresh token is fetched in the background; capped at a fifth of the token's lifetime. Default 30 s. */
@@ -25,15 +25,11 @@ export interface TokenSource {
   hold(holder: TokenHolder): () => void
 }
 
+/** The one `getToken` call in flight, and how many callers still wait for it. */
 interface Call {
   readonly promise: Promise<Token>
   readonly controller: AbortController
   waiters: number
-}
-
-const lifetimeOf = (token: Token, obtainedAt: number): number => {
-  const { exp, iat } = token.claims
-  return exp !== undefined && iat !== undefined && exp > iat ? (exp - iat) * 1000 : token.expiresAt - obtainedAt
 }
 
 /**
@@ -41,119 +37,94 @@ const lifetimeOf = (token: Token, obtainedAt: number): number => {
  * with `getToken` gets a source of its own; pass one source to many providers (`tokenSource`) so that a
  * page with many documents asks its backend once per token lifetime.
  */
-export function createTokenSource (getToken: GetToken, options: TokenSourceOptions = {}): TokenSource {
+export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000, timeout = 10_000 }: TokenSourceOptions = {}): TokenSource {
   if (typeof getToken !== 'function') throw new TypeError('createTokenSource: getToken must be a function')
-  const refreshMargin = options.refreshMargin ?? 30_000
-  const timeout = options.timeout ?? 10_000
   const holders = new Set<TokenHolder>()
   let cached: Token | null = null
-  let lifetime = 0
   let call: Call | null = null
   let refreshTimer: ReturnType<typeof setTimeout> | undefined
   let refreshFailures = 0
 
+  const lifetime = (): number => cached === null ? 0 : cached.lifetime
   const current = (): Token | null =>
-    cached !== null && cached.expiresAt - Date.now() > Math.min(5000, lifetime / 10) ? cached : null
+    cached !== null && cached.expiresAt - Date.now() > Math.min(5000, lifetime() / 10) ? cached : null
+
+  /** Stop a backend call nobody needs any more; forgotten at once, so the next `get` starts afresh. */
+  const abandonIfUnwanted = (target: Call | null, reason?: unknown): void => {
+    if (target === null || target.waiters > 0 || holders.size > 0) return
+    if (call === target) call = null
+    target.controller.abort(reason)
+  }
 
   const start = (documentName: string, reason: TokenReason): Call => {
     const controller = new AbortController()
-    const promise = new Promise<Token>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const error = new TokenError('timeout', `getToken did not settle within ${timeout} ms`)
-        reject(error)
-        controller.abort(error)
-      }, timeout)
-      const settle = (fn: () => void): void => {
-        clearTimeout(timer)
-        try {
-          fn()
-        } catch (error) {
-          reject(error)
-        }
-      }
-      controller.signal.addEventListener('abort', () => settle(() => reject(controller.signal.reason)))
-      // getToken may throw synchronously, reject, resolve garbage or never settle: all end up here.
-      new Promise<unknown>(res => res(getToken({ documentName, reason, signal: controller.signal }))).then(
-        result => settle(() => resolve(toToken(result, Date.now()))),
-        error => settle(() => reject(error instanceof TokenError ? error : new TokenError('callback', 'getToken failed', error))),
-      )
-    })
-    const next: Call = { promise, controller, waiters: 0 }
-    promise.then(token => {
-      if (call === next) call = null
+    const { signal } = controller
+    const timer = setTimeout(() => controller.abort(new TokenError('timeout', `getToken did not settle within ${timeout} ms`)), timeout)
+    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+    // getToken may throw synchronously, reject, resolve garbage or never settle: each ends as a TokenError.
+    const answered = new Promise(resolve => resolve(getToken({ documentName, reason, signal })))
+      .then(result => toToken(result, Date.now()), (error: unknown) => { throw asTokenError(error) })
+    const next: Call = { promise: Promise.race([answered, aborted]), controller, waiters: 0 }
+    next.promise.then(token => {
       const previous = cached
-      const obtainedAt = Date.now()
-      if (previous === null || token.expiresAt > previous.expiresAt) {
-        cached = token
-        lifetime = lifetimeOf(token, obtainedAt)
-      }
+      if (previous === null || token.expiresAt > previous.expiresAt) cached = token
       if (cached === token) {
         refreshFailures = 0
         holders.forEach(h => h.onToken(token))
       }
-      schedule(previous !== null && cached !== token)
-    }, () => {
+      schedule(cached !== token)
+    }, () => {}).finally(() => {
+      clearTimeout(timer)
       if (call === next) call = null
     })
     return next
   }
 
-  /** Stop a backend call nobody needs. Forgotten at once, so the next `get` starts a fresh one. */
-  const abandon = (target: Call, reason: unknown): void => {
-    if (call === target) call = null
-    target.controller.abort(reason)
-  }
-
-  const join = (target: Call, signal?: AbortSignal): Promise<Token> => new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason)
-    target.waiters++
-    const leave = (): void => {
-      signal?.removeEventListener('abort', onAbort)
-      target.waiters--
-    }
-    const onAbort = (): void => {
-      leave()
-      reject(signal?.reason)
-      // Nobody else waits and no provider holds the source: stop the backend call.
-      if (target.waiters === 0 && holders.size === 0) abandon(target, signal?.reason)
-    }
-    signal?.addEventListener('abort', onAbort)
-    target.promise.then(token => { leave(); resolve(token) }, error => { leave(); reject(error) })
-  })
-
   const get = (documentName: string, reason: TokenReason, signal?: AbortSignal): Promise<Token> => {
     const hit = current()
     if (hit !== null) return Promise.resolve(hit)
-    call ??= start(documentName, reason)
-    return join(call, signal)
+    const target = call ??= start(documentName, reason)
+    target.waiters++
+    return new Promise((resolve, reject) => {
+      let left = false
+      const leave = (): void => {
+        if (left) return
+        left = true
+        target.waiters--
+        signal?.removeEventListener('abort', onAbort)
+      }
+      const onAbort = (): void => {
+        leave()
+        reject(signal?.reason)
+        // Nobody else waits and no provider holds the source: stop the backend call.
+        abandonIfUnwanted(target, signal?.reason)
+      }
+      if (signal?.aborted) return onAbort()
+      signal?.addEventListener('abort', onAbort)
+      target.promise.then(token => { leave(); resolve(token) }, (error: unknown) => { leave(); reject(error) })
+    })
   }
 
-  /** Arm the background refresh; `stale` means the backend handed back a token no newer than ours. */
+  /**
+   * Arm the background refresh. After a failure, or when the backend handed back a token no newer than
+   * ours (it caches too), retry at shrinking intervals until the token runs out: a handful of calls, not one a second.
+   */
   const schedule = (stale = false): void => {
     clearTimeout(refreshTimer)
-    refreshTimer = undefined
     const [holder] = holders
-    if (holder === undefined || cached === null) return
-    const remaining = cached.expiresAt - Date.now()
-    const margin = Math.min(refreshMargin, lifetime / 5)
-    // A stale answer or a failure is retried at shrinking intervals until the token runs out, so a
-    // backend that keeps serving the same cached token is asked a handful of times, not every second.
-    const delay = stale
-      ? Math.max(1000, remaining / 2)
-      : refreshFailures > 0
-        ? Math.max(1000, Math.min(remaining / 2, 1000 * 2 ** refreshFailures))
-        : remaining - margin
-    if (remaining <= 0) return
+    const remaining = (cached?.expiresAt ?? 0) - Date.now()
+    if (holder === undefined || remaining <= 0) return
+    const delay = stale || refreshFailures > 0
+      ? Math.max(1000, Math.min(remaining / 2, stale ? Infinity : 1000 * 2 ** refreshFailures))
+      : remaining - Math.min(refreshMargin, lifetime() / 5)
     refreshTimer = setTimeout(() => {
-      refreshTimer = undefined
       call ??= start(holder.documentName, 'refresh')
-      call.promise.catch((error: unknown) => {
+      call.promise.catch((error: TokenError) => {
         refreshFailures++
-        const failure = error instanceof TokenError ? error : new TokenError('callback', 'getToken failed', error)
-        holders.forEach(h => h.onError(failure))
+        holders.forEach(h => h.onError(error))
         schedule()
       })
-    }, Math.max(0, delay))
+    }, delay)
   }
 
   return {
@@ -168,8 +139,7 @@ export function createTokenSource (getToken: GetToken, options: TokenSourceOptio
       return () => {
         if (!holders.delete(holder) || holders.size > 0) return
         clearTimeout(refreshTimer)
-        refreshTimer = undefined
-        if (call !== null && call.waiters === 0) abandon(call, new TokenError('callback', 'no longer needed'))
+        abandonIfUnwanted(call, new TokenError('callback', 'no longer needed'))
       }
     },
   }
