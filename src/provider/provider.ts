@@ -341,16 +341,17 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     // With a token in hand, open the socket synchronously, as y-websocket does.
     if (cached !== null && !needsDiscovery) return this.#open(cached)
     const { signal } = this.#pending = new AbortController()
-    this.#tokens.get(this.roomname, reason, signal).then(async token => {
-      const accepted = !needsDiscovery || await this.#discover(token, region, signal)
-      if (generation !== this.#generation) return
-      this.#pending = null
-      if (accepted) return this.#open(token)
-      // discovery refused the token (401): the same path as a 4002 close
-      this.#enter('waiting')
-      this.#backoff.failures++
-      this.#rejected()
-    }).catch((error: unknown) => generation === this.#generation && this.#tokenFailed(asTokenError(error)))
+    this.#tokens.get(this.roomname, reason, signal)
+      .then(async token => ({ token, accepted: !needsDiscovery || await this.#discover(token, region, signal) }))
+      .then(({ token, accepted }) => {
+        if (generation !== this.#generation) return
+        this.#pending = null
+        if (accepted) return this.#open(token)
+        // discovery refused the token (401): the same path as a 4002 close
+        this.#enter('waiting')
+        this.#backoff.failures++
+        this.#rejected()
+      }, (error: unknown) => generation === this.#generation && this.#tokenFailed(asTokenError(error)))
   }
 
   #tokenFailed (error: TokenError): void {
