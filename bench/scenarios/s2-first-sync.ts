@@ -16,7 +16,7 @@ const DOC = 's2-first-sync'
 
 export const firstSync = async (options: BenchOptions): Promise<ScenarioResult> => {
   const warmup = 5
-  const rounds = options.quick ? 10 : 40
+  const rounds = options.quick ? 10 : 100
   const dp = await startRemoteDataplane({ rateLimits: { connectPerMinute: 1_000_000 } })
   const seed = await seedDocument(dp, DOC)
   const WS = createSocketMeter().WS
