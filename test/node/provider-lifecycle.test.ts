@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { startLocalDataplane, type LocalDataplane } from '../../src/local/index.ts'
-import { WireSocketProvider, type WireSocketProviderOptions } from '../../src/index.ts'
+import { WireSocketProvider, createTokenSource, type WireSocketProviderOptions } from '../../src/index.ts'
 import { client, destroyAll, next, synced, dataplaneForFile } from './support/provider-harness.ts'
 
 const file = dataplaneForFile()
@@ -94,6 +94,33 @@ test('disconnect() during a pending token call aborts it; connect() fetches agai
   } finally {
     provider.destroy()
   }
+})
+
+test('a shared token call outlives one provider letting go, and is aborted when the last one does', async () => {
+  const calls: Array<{ signal: AbortSignal; resolve: (token: string) => void }> = []
+  const tokenSource = createTokenSource(({ signal }) => new Promise<string>(resolve => { calls.push({ signal, resolve }) }))
+  const make = (name: string): WireSocketProvider =>
+    new WireSocketProvider(dp.regions[0]!.url, name, new Y.Doc(), { WebSocketPolyfill: WebSocket, disableBc: true, tokenSource })
+  const [a, b] = [make('lifecycle-shared-a'), make('lifecycle-shared-b')]
+  try {
+    assert.equal(calls.length, 1, 'one backend call for both providers')
+    a.disconnect()
+    assert.equal(calls[0]!.signal.aborted, false, 'b still waits for the call')
+    calls[0]!.resolve(await dp.mintToken({ ttl: 60 }))
+    await synced(b)
+    assert.equal(a.state, 'idle')
+  } finally {
+    a.destroy()
+    b.destroy()
+  }
+  // with nobody holding the source, the next call starts afresh; both providers going away aborts it
+  tokenSource.invalidate(await tokenSource.get('lifecycle-shared-c', 'connect'))
+  const [c, d] = [make('lifecycle-shared-c'), make('lifecycle-shared-d')]
+  assert.equal(calls.length, 2, 'the forgotten token is fetched anew, once for both')
+  c.destroy()
+  assert.equal(calls.at(-1)!.signal.aborted, false, 'd still waits for the call')
+  d.destroy()
+  assert.equal(calls.at(-1)!.signal.aborted, true, 'nobody wants the token: the backend call is told to stop')
 })
 
 test('connect() and disconnect() in any order and number leave a consistent state', async () => {
