@@ -326,9 +326,9 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   }
 
   /** An attempt failed: count it, and try again after the jittered backoff. */
-  #retry (reason: TokenReason = 'retry'): void {
+  #retry (): void {
     this.#backoff.failures++
-    this.#schedule(this.#backoff.jittered(), reason)
+    this.#schedule(this.#backoff.jittered(), 'retry')
   }
 
   #attempt (reason: TokenReason): void {
