@@ -38,40 +38,59 @@ export const toSeconds = (value: unknown): number | undefined => {
   return value > MILLISECOND_THRESHOLD ? Math.floor(value / 1000) : value
 }
 
-const isNumber = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
-const isString = (value: unknown): value is string => typeof value === 'string'
-const text = (value: unknown): string | undefined => isString(value) ? value : undefined
+const LIMIT_KEYS = ['maxConnections', 'maxDocuments', 'maxUsersPerDoc', 'opsPerMinute'] as const
 
 export const parseLimits = (value: unknown): WireSocketLimits | undefined => {
-  let raw = value
-  try {
-    if (isString(raw)) raw = JSON.parse(raw)
-  } catch {}
+  let raw: unknown = value
+  if (typeof raw === 'string') {
+    try {
+      raw = JSON.parse(raw)
+    } catch {
+      return undefined
+    }
+  }
   if (raw === null || typeof raw !== 'object') return undefined
-  const entries = Object.entries(raw as Record<string, unknown>)
-  return Object.fromEntries(entries.filter(([key, n]) =>
-    isNumber(n) && ['maxConnections', 'maxDocuments', 'maxUsersPerDoc', 'opsPerMinute'].includes(key)))
+  const source = raw as Record<string, unknown>
+  const limits: WireSocketLimits = {}
+  for (const key of LIMIT_KEYS) {
+    const n = source[key]
+    if (typeof n === 'number' && Number.isFinite(n)) limits[key] = n
+  }
+  return limits
+}
+
+const optionalString = (value: unknown): string | undefined =>
+  typeof value === 'string' ? value : undefined
+
+const parseScopes = (payload: Record<string, unknown>): string[] => {
+  const scopes: string[] = []
+  for (const value of [payload.scope, payload.scp]) {
+    if (typeof value === 'string') scopes.push(...value.split(' ').filter(Boolean))
+    else if (Array.isArray(value)) scopes.push(...value.filter((s): s is string => typeof s === 'string'))
+  }
+  return scopes
 }
 
 /** Normalise an already decoded (or verified) JWT payload. */
 export const normalizeClaims = (payload: Record<string, unknown>): WireSocketClaims => {
-  const { aud } = payload
+  const aud = payload.aud
+  const allowedDomains = [payload.allowed_domain_1, payload.allowed_domain_2, payload.allowed_domain_3]
+    .filter((d): d is string => typeof d === 'string' && d.length > 0)
   return {
-    iss: text(payload.iss),
-    sub: text(payload.sub),
-    aud: isString(aud) || Array.isArray(aud) ? aud as string | string[] : undefined,
-    // `scope` is a space-separated string, `scp` sometimes a list: accept both, in either form
-    scopes: [payload.scope, payload.scp].flat().filter(isString).join(' ').split(' ').filter(Boolean),
-    tenantId: text(payload.tenantid) ?? text(payload.tenantId),
-    appId: text(payload.appId),
-    licenseRegionCode: text(payload.licenseRegionCode),
-    dbCode: text(payload.dbCode),
-    allowedDomains: [payload.allowed_domain_1, payload.allowed_domain_2, payload.allowed_domain_3].filter(isString).filter(Boolean),
+    iss: optionalString(payload.iss),
+    sub: optionalString(payload.sub),
+    aud: typeof aud === 'string' || Array.isArray(aud) ? (aud as string | string[]) : undefined,
+    scopes: parseScopes(payload),
+    tenantId: optionalString(payload.tenantid) ?? optionalString(payload.tenantId),
+    appId: optionalString(payload.appId),
+    licenseRegionCode: optionalString(payload.licenseRegionCode),
+    dbCode: optionalString(payload.dbCode),
+    allowedDomains,
     limits: parseLimits(payload.limits),
     exp: toSeconds(payload.exp),
     iat: toSeconds(payload.iat),
     nbf: toSeconds(payload.nbf),
-    jti: text(payload.jti),
+    jti: optionalString(payload.jti),
   }
 }
 

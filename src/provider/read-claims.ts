@@ -13,9 +13,11 @@ export const readClaims = (jwt: string): WireSocketClaims => {
   const [, payload = '', ...rest] = jwt.split('.')
   let claims: unknown
   try {
-    // atob, as jose uses where Uint8Array.fromBase64 is missing: the same verdict on odd padding everywhere
-    const bytes = Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), c => c.charCodeAt(0))
-    claims = rest.length === 1 && /^[\w-]+=*$/.test(payload) && JSON.parse(decodeUtf8(bytes))
+    if (rest.length === 1 && /^[\w-]+=*$/.test(payload)) {
+      // atob, as jose uses where Uint8Array.fromBase64 is missing: the same verdict on odd padding everywhere
+      const bytes = Uint8Array.from(atob(payload.replace(/-/g, '+').replace(/_/g, '/')), c => c.charCodeAt(0))
+      claims = JSON.parse(decodeUtf8(bytes))
+    }
   } catch {}
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     throw new TypeError('Not a JWT: expected three base64url segments with a JSON payload')

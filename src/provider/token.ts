@@ -71,7 +71,8 @@ const malformed = (message: string, cause?: unknown): TokenError => new TokenErr
 
 /** Turn whatever `getToken` resolved to into a usable token, or explain (without the token) why not. */
 export const toToken = (result: unknown, now: number): Token => {
-  const { token: value = result, expiresAt: hint } = (typeof result === 'object' ? result ?? {} : {}) as { token?: unknown; expiresAt?: unknown }
+  const { token, expiresAt: hint } = (typeof result === 'object' && result !== null ? result : {}) as { token?: unknown; expiresAt?: unknown }
+  const value = typeof result === 'string' ? result : token
   if (typeof value !== 'string') throw malformed('getToken must resolve to a JWT string or { token, expiresAt? }')
   let claims: WireSocketClaims
   try {
