@@ -21,7 +21,12 @@ export interface NodeHandlerOptions {
 /** Express's mounted routers strip their prefix from `url` and keep the full path in `originalUrl`. */
 type MaybeExpressRequest = IncomingMessage & { originalUrl?: string }
 
-class BodyTooLarge extends Error {}
+/** Failures of the request itself, answered with a 4xx of their own instead of a 500. */
+class BadRequest extends Error {
+  constructor (readonly status: number, readonly error: string) {
+    super(error)
+  }
+}
 
 const readBody = async (req: IncomingMessage, limit: number): Promise<Uint8Array<ArrayBuffer> | undefined> => {
   // A body parser (express.json(), …) may have consumed the stream already: nothing left to read.
@@ -31,7 +36,7 @@ const readBody = async (req: IncomingMessage, limit: number): Promise<Uint8Array
   for await (const chunk of req) {
     const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array)
     size += bytes.byteLength
-    if (size > limit) throw new BodyTooLarge()
+    if (size > limit) throw new BadRequest(413, 'payload_too_large')
     chunks.push(bytes)
   }
   const body = new Uint8Array(size)
@@ -55,9 +60,16 @@ const toHeaders = (req: IncomingMessage): Headers => {
 
 const toRequest = async (req: MaybeExpressRequest, signal: AbortSignal, maxBodyBytes: number): Promise<Request> => {
   const method = (req.method ?? 'GET').toUpperCase()
-  // Only used to give the Request an absolute URL; the handler does not route on it.
+  // Only used to give the Request an absolute URL; the handler does not route on it. A Host that is
+  // no URL authority (spaces, a stray bracket, a userinfo-looking '@') is the client's fault: 400.
   const host = req.headers.host ?? 'localhost'
-  const url = new URL(req.originalUrl ?? req.url ?? '/', `http://${host}`)
+  let url: URL
+  try {
+    url = new URL(req.originalUrl ?? req.url ?? '/', `http://${host}`)
+    if (url.host.length === 0 || url.username !== '' || url.password !== '') throw new TypeError('bad authority')
+  } catch {
+    throw new BadRequest(400, 'bad_request')
+  }
   const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, maxBodyBytes)
   return new Request(url, { method, headers: toHeaders(req), body, signal })
 }
@@ -94,7 +106,8 @@ export const toNodeHandler = <Req extends IncomingMessage = IncomingMessage>(
       .then(async request => { await send(res, await handler(request, { req, res })) })
       .catch((error: unknown) => {
         // Nothing from the failure goes into the reply: it could carry request data.
-        sendStatus(res, error instanceof BodyTooLarge ? 413 : 500, error instanceof BodyTooLarge ? 'payload_too_large' : 'internal_error')
+        if (error instanceof BadRequest) sendStatus(res, error.status, error.error)
+        else sendStatus(res, 500, 'internal_error')
       })
   }
 }
