@@ -5,7 +5,19 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
-import { createTokenHandler, toNodeHandler } from '../../src/server/index.ts'
+import { inspect } from 'node:util'
+import { createMemoryTokenStore, createTokenClient, createTokenHandler, toNodeHandler, WireSocketTokenError, type AccessToken, type StoredTokenState, type TokenStore } from '../../src/server/index.ts'
+import { manualClock, scriptedEndpoint, tokenReply, type Scripted } from './support/scripted-token-endpoint.ts'
+
+const failure = async (promise: Promise<unknown>): Promise<WireSocketTokenError> => {
+  const error = await promise.then(() => undefined, (e: unknown) => e)
+  assert.ok(error instanceof WireSocketTokenError, `expected a WireSocketTokenError, got ${String(error)}`)
+  return error
+}
+
+/** Every text a log line or an error tracker could make of an error. */
+const renderings = (error: unknown): string[] =>
+  [String(error), error instanceof Error ? String(error.stack) : '', inspect(error, { depth: 5, showHidden: true }), JSON.stringify(error) ?? '']
 
 const listen = async (server: Server): Promise<number> => {
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
@@ -45,5 +57,65 @@ test('toNodeHandler: a malformed Host header is a 400, not a 500; the handler is
   } finally {
     server.closeAllConnections()
     await new Promise<void>(resolve => server.close(() => resolve()))
+  }
+})
+
+// ---- 13: secrets in every encoding an upstream might echo ----
+
+const hex = (c: string): string => [...new TextEncoder().encode(c)].map(b => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('')
+const formEncode = (value: string): string => new URLSearchParams({ v: value }).toString().slice(2)
+/** RFC 3986: only unreserved characters stay as they are. */
+const rfc3986 = (value: string): string => [...value].map(c => (/^[A-Za-z0-9._~-]$/.test(c) ? c : hex(c))).join('')
+
+/** The ways an upstream may hand `value` back: what we sent, re-encoded, or packed into HTTP Basic. */
+const encodingsOf = (value: string, clientId: string): Record<string, string> => ({
+  verbatim: value,
+  form: formEncode(value),
+  encodeURIComponent: encodeURIComponent(value),
+  rfc3986: rfc3986(value),
+  'rfc3986 lower-case hex': rfc3986(value).replace(/%[0-9A-F]{2}/g, m => m.toLowerCase()),
+  'double percent-encoded': encodeURIComponent(encodeURIComponent(value)),
+  json: JSON.stringify(value).slice(1, -1).replace(/\//g, '\\/'),
+  'basic base64(id:value)': Buffer.from(`${clientId}:${value}`).toString('base64'),
+  'basic base64(form(id):form(value))': Buffer.from(`${formEncode(clientId)}:${formEncode(value)}`).toString('base64'),
+  'base64url(id:value)': Buffer.from(`${clientId}:${value}`).toString('base64url'),
+  'base64(value)': Buffer.from(value).toString('base64'),
+  'base64url(value)': Buffer.from(value).toString('base64url'),
+})
+
+const CLIENT_ID = 'app client+1'
+const SECRET = 'p@ss.w0rd!~ *(x)/+é=&\\'
+const REFRESH = 'rt+Zk/9Q==&x y'
+
+test('13: the client secret, refresh and access tokens never reach an error or onError, in any encoding an upstream echoes', async () => {
+  const clock = manualClock()
+  const first = await tokenReply(clock.now(), REFRESH)
+  const accessToken = (first.body as { access_token: string }).access_token
+  const values = { 'client secret': SECRET, 'refresh token': REFRESH, 'access token': accessToken }
+  for (const [what, value] of Object.entries(values)) {
+    for (const [encoding, echoed] of Object.entries(encodingsOf(value, CLIENT_ID))) {
+      const c = manualClock()
+      const echo: Scripted = { status: 400, body: { error: 'invalid_request', error_description: `echo «${echoed}» end` } }
+      const ep = await scriptedEndpoint([first, echo])
+      try {
+        const client = createTokenClient({ clientId: CLIENT_ID, clientSecret: SECRET, tokenUrl: ep.url, now: c.now })
+        const seen: unknown[] = []
+        const handler = createTokenHandler({ client, authorize: () => true, onError: error => { seen.push(error) } })
+        assert.equal((await handler(new Request('http://app.test/t', { method: 'POST' }))).status, 200)
+        c.advance(900_000)
+        const response = await handler(new Request('http://app.test/t', { method: 'POST' }))
+        assert.equal(response.status, 502)
+        const body = await response.text()
+        assert.equal(seen.length, 1)
+        const error = seen[0]
+        assert.ok(error instanceof WireSocketTokenError)
+        assert.match(error.message, /echo «\[redacted\]» end/, `${what} ${encoding}: the echo was kept, with the value cut out`)
+        for (const text of [...renderings(error), body]) {
+          assert.equal(text.includes(echoed), false, `${what} leaked ${encoding}: ${error.message}`)
+        }
+      } finally {
+        await ep.close()
+      }
+    }
   }
 })
