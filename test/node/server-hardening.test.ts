@@ -119,3 +119,148 @@ test('13: the client secret, refresh and access tokens never reach an error or o
     }
   }
 })
+
+// ---- 14: a store that never answers, or fails, cannot hang or break token requests ----
+
+type StoreMode = 'ok' | 'hang' | 'throw'
+/** A memory store whose calls can be made to hang forever or throw, one call kind at a time. */
+const faultyStore = (): { store: TokenStore; set: (call: 'get' | 'set' | 'lock', mode: StoreMode) => void; state: () => StoredTokenState | undefined; calls: Record<string, number> } => {
+  const inner = createMemoryTokenStore()
+  const modes: Record<'get' | 'set' | 'lock', StoreMode> = { get: 'ok', set: 'ok', lock: 'ok' }
+  const calls: Record<string, number> = { get: 0, set: 0, lock: 0 }
+  let secretLooking = ''
+  const behave = async <T>(call: 'get' | 'set' | 'lock', run: () => Promise<T> | T): Promise<T> => {
+    calls[call]!++
+    if (modes[call] === 'hang') return await new Promise<T>(() => {})
+    // A store error that quotes what it holds, as some client libraries' errors do.
+    if (modes[call] === 'throw') throw new Error(`ECONNRESET while sending ${secretLooking}`)
+    return await run()
+  }
+  return {
+    store: {
+      get: async () => await behave('get', () => inner.get()),
+      set: async state => { secretLooking = JSON.stringify(state); await behave('set', () => inner.set(state)) },
+      lock: async lease => await behave('lock', async () => await inner.lock!(lease)),
+    },
+    set: (call, mode) => { modes[call] = mode },
+    state: () => inner.get() as StoredTokenState | undefined,
+    calls,
+  }
+}
+
+const STORE_TIMEOUT = 200
+
+test('14: a store whose get, lock or set never settles: the still-valid cached token is served within storeTimeout', { timeout: 20_000 }, async () => {
+  for (const call of ['get', 'lock', 'set'] as const) {
+    const c = manualClock()
+    const ep = await scriptedEndpoint([await tokenReply(c.now(), 'refresh-1'), await tokenReply(c.now() + 870_000, 'refresh-2')])
+    try {
+      const faulty = faultyStore()
+      const client = createTokenClient({ clientId: 'c1', clientSecret: SECRET, tokenUrl: ep.url, now: c.now, store: faulty.store, storeTimeout: STORE_TIMEOUT, failureBackoff: 1_000 })
+      const first = await client.getAccessToken()
+      faulty.set(call, 'hang')
+      c.advance(900_000 - 30_000) // inside the refresh margin, 30 s before expiry
+      const started = performance.now()
+      const during = await Promise.all(Array.from({ length: 20 }, async () => await client.getAccessToken()))
+      const waited = performance.now() - started
+      assert.ok(waited < STORE_TIMEOUT + 1_000, `${call}: answered in ${Math.round(waited)} ms`)
+      if (call === 'set') {
+        // The renewal itself worked: the new token is served although it could not be stored.
+        assert.ok(during.every(t => t.token !== first.token && t.token === during[0]!.token), 'set hangs: the new token is served')
+        assert.equal(ep.seen.length, 2)
+      } else {
+        assert.ok(during.every(t => t.token === first.token), `${call} hangs: the cached token is served`)
+        assert.equal(ep.seen.length, 1, `${call} hangs: no token request without the store`)
+      }
+      assert.equal(faulty.calls[call], 2, 'one store attempt for 20 callers')
+    } finally {
+      await ep.close()
+    }
+  }
+})
+
+test('14: with nothing cached, a hanging store gives a clear store_error naming the call and the timeout, in bounded time', { timeout: 20_000 }, async () => {
+  for (const call of ['get', 'lock'] as const) {
+    const ep = await scriptedEndpoint([await tokenReply(Date.now(), 'refresh-1')])
+    try {
+      const faulty = faultyStore()
+      faulty.set(call, 'hang')
+      const lockLease = 300
+      const client = createTokenClient({ clientId: 'c1', clientSecret: SECRET, tokenUrl: ep.url, store: faulty.store, storeTimeout: STORE_TIMEOUT, lockLease })
+      const started = performance.now()
+      const error = await failure(client.getAccessToken())
+      const waited = performance.now() - started
+      assert.equal(error.code, 'store_error')
+      assert.equal(error.transient, true)
+      // Waiting for a lock without a token to serve includes the lease another holder may still use.
+      const bound = call === 'lock' ? STORE_TIMEOUT + lockLease : STORE_TIMEOUT
+      assert.equal(error.message, `WireSocket token store: ${call} timed out after ${bound} ms`)
+      assert.ok(waited < bound + 1_000, `${call}: failed in ${Math.round(waited)} ms`)
+      assert.equal(ep.seen.length, 0)
+      const handler = createTokenHandler({ client, authorize: () => true })
+      const response = await handler(new Request('http://app.test/t', { method: 'POST' }))
+      assert.equal(response.status, 503, 'a store outage is temporary: 503')
+    } finally {
+      await ep.close()
+    }
+  }
+})
+
+test('14: a store that throws: the cached token is served, and the error says which call failed without any secret', { timeout: 20_000 }, async () => {
+  const c = manualClock()
+  const refresh = 'refresh-token-SHOULD-NOT-LEAK'
+  const ep = await scriptedEndpoint([await tokenReply(c.now(), refresh)])
+  try {
+    const faulty = faultyStore()
+    const client = createTokenClient({ clientId: 'c1', clientSecret: SECRET, tokenUrl: ep.url, now: c.now, store: faulty.store, storeTimeout: STORE_TIMEOUT, failureBackoff: 1_000 })
+    const first = await client.getAccessToken()
+    faulty.set('get', 'throw')
+    c.advance(900_000 - 30_000)
+    assert.equal((await client.getAccessToken()).token, first.token, 'the cached token is served')
+    c.advance(60_000) // expired, the store still failing
+    const error = await failure(client.getAccessToken())
+    assert.equal(error.code, 'store_error')
+    assert.match(error.message, /^WireSocket token store: get failed \(ECONNRESET while sending .*\)$/)
+    for (const text of renderings(error)) {
+      for (const value of [SECRET, refresh, first.token, formEncode(SECRET)]) assert.equal(text.includes(value), false, `leaked: ${error.message}`)
+    }
+    faulty.set('get', 'ok')
+    c.advance(1_000)
+    const recovered = await client.getAccessToken()
+    assert.ok(recovered.expiresAt > c.now(), 'once the store answers again, a fresh token')
+  } finally {
+    await ep.close()
+  }
+})
+
+test('14: a garbage 200 on renewal: the still-valid cached token is served, then a clear bad_response once it expires', async () => {
+  const c = manualClock()
+  const garbage: Scripted[] = [
+    { status: 200, body: '<html>proxy error</html>' },
+    { status: 200, body: { access_token: 'not-a-jwt', expires_in: 900 } },
+    { status: 200, body: { token_type: 'Bearer' } },
+  ]
+  for (const reply of garbage) {
+    const ep = await scriptedEndpoint([await tokenReply(c.now(), 'refresh-1'), reply])
+    try {
+      const client = createTokenClient({ clientId: 'c1', clientSecret: SECRET, tokenUrl: ep.url, now: c.now, failureBackoff: 1_000 })
+      const first: AccessToken = await client.getAccessToken()
+      c.advance(900_000 - 30_000)
+      const during = await Promise.all(Array.from({ length: 10 }, async () => await client.getAccessToken()))
+      assert.ok(during.every(t => t.token === first.token), `${JSON.stringify(reply.body)}: cached token served`)
+      c.advance(30_000)
+      const error = await failure(client.getAccessToken())
+      assert.equal(error.code, 'bad_response')
+      assert.equal(error.status, 200)
+    } finally {
+      await ep.close()
+    }
+    c.advance(1_000_000)
+  }
+})
+
+test('14: invalid store options throw at construction, naming the option', () => {
+  for (const [name, value] of [['storeTimeout', -1], ['storeTimeout', Number.NaN], ['lockLease', 0], ['lockLease', Infinity]] as const) {
+    assert.throws(() => createTokenClient({ clientId: 'c1', clientSecret: SECRET, [name]: value }), new RegExp(name))
+  }
+})
