@@ -8,7 +8,7 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
 const deps = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]
 const external = id => id.startsWith('node:') || deps.some(d => id === d || id.startsWith(d + '/'))
 
-const entries = { index: 'src/index.ts', server: 'src/server/index.ts', local: 'src/local/index.ts' }
+const entries = { index: 'src/index.ts', server: 'src/server/index.ts', redis: 'src/redis/index.ts', local: 'src/local/index.ts' }
 
 export default [
   ...Object.entries(entries).map(([name, input]) => ({

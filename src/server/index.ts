@@ -8,7 +8,7 @@ export { createTokenClient, DEFAULT_TOKEN_URL, TOKEN_SCOPE, REFRESH_TOKEN_LIFETI
 export type { AccessToken, TokenClient, TokenClientOptions } from './token-client.ts'
 export type { FetchLike } from './token-endpoint.ts'
 export { createMemoryTokenStore } from './token-store.ts'
-export type { ReleaseLock, StoredTokenState, TokenStore } from './token-store.ts'
+export type { LockOptions, ReleaseLock, StoredTokenState, TokenStore } from './token-store.ts'
 export { WireSocketTokenError } from './oauth-errors.ts'
 export type { WireSocketTokenErrorCode } from './oauth-errors.ts'
 export { createTokenHandler, TOKEN_HANDLER_METHODS } from './token-handler.ts'

@@ -12,7 +12,8 @@ export type StoreCall = 'get' | 'set' | 'lock' | 'release'
 
 export interface BoundedCall<T> {
   call: StoreCall
-  run: () => Promise<T> | T
+  /** `signal` aborts when the call has timed out, so that a store can stop work nobody waits for. */
+  run: (signal: AbortSignal) => Promise<T> | T
   timeoutMs: number
   /** Values that must not appear in the message even if the store's own error quotes them. */
   secrets: readonly string[]
@@ -25,10 +26,12 @@ export const boundedStoreCall = async <T>(request: BoundedCall<T>): Promise<T> =
   const { call, timeoutMs, secrets } = request
   let timer: ReturnType<typeof setTimeout> | undefined
   let timedOut = false
-  const attempt = (async () => await request.run())()
+  const abandon = new AbortController()
+  const attempt = (async () => await request.run(abandon.signal))()
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
       timedOut = true
+      abandon.abort()
       reject(new WireSocketTokenError('store_error', `WireSocket token store: ${call} timed out after ${timeoutMs} ms`))
     }, timeoutMs)
   })

@@ -172,7 +172,7 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
     return exp * 1000
   }
 
-  const callStore = async <T>(call: StoreCall, run: () => Promise<T> | T, timeoutMs = storeTimeout, late?: (value: T) => void): Promise<T> =>
+  const callStore = async <T>(call: StoreCall, run: (signal: AbortSignal) => Promise<T> | T, timeoutMs = storeTimeout, late?: (value: T) => void): Promise<T> =>
     await boundedStoreCall({ call, run, timeoutMs, secrets: secrets(), late })
 
   const readStore = async (): Promise<StoredTokenState | undefined> => {
@@ -190,9 +190,9 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
    * without one, also wait out a holder that may be renewing (at most its lease). A lock granted after
    * we gave up is released at once.
    */
-  const takeLock = async (lock: (leaseMs: number) => Promise<ReleaseLock>): Promise<ReleaseLock> => {
+  const takeLock = async (lock: NonNullable<TokenStore['lock']>): Promise<ReleaseLock> => {
     const waitMs = usable(cached, now(), 0) ? storeTimeout : storeTimeout + leaseMs
-    return await callStore('lock', async () => await lock.call(store, leaseMs), waitMs, release => { void releaseLock(release) })
+    return await callStore('lock', async signal => await lock.call(store, leaseMs, { signal }), waitMs, release => { void releaseLock(release) })
   }
 
   const releaseLock = async (release: ReleaseLock): Promise<void> => {
