@@ -111,11 +111,15 @@ export const createRedisTokenStore = (client: RedisClientLike, options: RedisTok
     if (reply === null || reply === undefined) return undefined
     const text = asText(reply)
     if (text === undefined) throw new Error('Redis token store: GET returned a reply that is not a string')
+    // A value we cannot read is as good as none: the next renewal starts a new family and overwrites it,
+    // instead of every renewal failing on it until it expires.
+    let parsed: unknown
     try {
-      return JSON.parse(text) as StoredTokenState
+      parsed = JSON.parse(text)
     } catch {
-      throw new Error('Redis token store: the stored state is not JSON')
+      return undefined
     }
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed as StoredTokenState : undefined
   }
 
   const set = async (state: StoredTokenState): Promise<void> => {

@@ -55,6 +55,11 @@ for (const library of REDIS_LIBRARIES) {
       await odd.set(state)
       await r3()
       assert.ok(((await raw(['KEYS', 'app:*'])) as string[]).includes('app:{a%7Db%7Bc}:state'))
+      // A value nobody can read is no state at all (the next renewal overwrites it), not an error forever.
+      for (const garbage of ['not json', '[1,2]', 'null', '42']) {
+        await raw(['SET', keys[0]!, garbage])
+        assert.equal(await one.get(), undefined, garbage)
+      }
     })
   })
 
