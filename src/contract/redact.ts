@@ -50,7 +50,17 @@ const charPattern = (char: string): string => {
   return `(?:${options.join('|')})`
 }
 
-const secretPattern = (secret: string): RegExp => new RegExp([...secret].map(charPattern).join(''), 'g')
+/**
+ * A run of backslashes is matched as a whole, JSON-escaped (twice as long) or not: matched one by one,
+ * "one or two backslashes" per character would backtrack exponentially on a long run in the text.
+ */
+const backslashRunPattern = (length: number): string =>
+  `(?:\\\\{${2 * length}}|(?:%(?:25)?5[cC]){${length}}|\\\\{${length}})`
+
+const secretPattern = (secret: string): RegExp => {
+  const parts = secret.match(/\\+|[\s\S]/gu) ?? []
+  return new RegExp(parts.map(part => (part.startsWith('\\') ? backslashRunPattern(part.length) : charPattern(part))).join(''), 'g')
+}
 
 /** The byte string (one char per byte) of a secret's UTF-8, and of its form-encoded UTF-8. */
 const binaryForms = (secret: string): string[] => {

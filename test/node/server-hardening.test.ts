@@ -7,6 +7,7 @@ import { createServer, type Server } from 'node:http'
 import { connect, type AddressInfo } from 'node:net'
 import { inspect } from 'node:util'
 import { createMemoryTokenStore, createTokenClient, createTokenHandler, toNodeHandler, WireSocketTokenError, type AccessToken, type StoredTokenState, type TokenStore } from '../../src/server/index.ts'
+import { redact } from '../../src/contract/redact.ts'
 import { manualClock, scriptedEndpoint, tokenReply, type Scripted } from './support/scripted-token-endpoint.ts'
 
 const failure = async (promise: Promise<unknown>): Promise<WireSocketTokenError> => {
@@ -263,4 +264,12 @@ test('14: invalid store options throw at construction, naming the option', () =>
   for (const [name, value] of [['storeTimeout', -1], ['storeTimeout', Number.NaN], ['lockLease', 0], ['lockLease', Infinity]] as const) {
     assert.throws(() => createTokenClient({ clientId: 'c1', clientSecret: SECRET, [name]: value }), new RegExp(name))
   }
+})
+
+test('13: redaction stays fast on hostile text: a secret with a run of backslashes against 16 KiB of backslashes', () => {
+  const secret = `${'\\'.repeat(24)}x`
+  const started = performance.now()
+  assert.equal(redact(`${'\\'.repeat(16_000)}y`, [secret]).length <= 201, true)
+  assert.equal(redact(`a ${JSON.stringify(secret)} b`, [secret]), 'a "[redacted]" b')
+  assert.ok(performance.now() - started < 500, `took ${Math.round(performance.now() - started)} ms`)
 })
