@@ -273,3 +273,41 @@ test('13: redaction stays fast on hostile text: a secret with a run of backslash
   assert.equal(redact(`a ${JSON.stringify(secret)} b`, [secret]), 'a "[redacted]" b')
   assert.ok(performance.now() - started < 500, `took ${Math.round(performance.now() - started)} ms`)
 })
+
+test('14: a lock granted after the client stopped waiting is released at once, and the client was told to stop waiting', { timeout: 20_000 }, async () => {
+  const c = manualClock()
+  const ep = await scriptedEndpoint([await tokenReply(c.now(), 'refresh-1')])
+  try {
+    const inner = createMemoryTokenStore()
+    let slow = false
+    let aborted = false
+    let lateGrant: (() => void) | undefined
+    let released = false
+    let onReleased!: () => void
+    const releasedNow = new Promise<void>(resolve => { onReleased = resolve })
+    const store: TokenStore = {
+      get: () => inner.get(),
+      set: state => inner.set(state),
+      lock: async (lease, options) => {
+        const release = await inner.lock!(lease)
+        const tracked = async (): Promise<void> => { released = true; onReleased(); await release() }
+        if (!slow) return release
+        options?.signal?.addEventListener('abort', () => { aborted = true })
+        // Granted only when the test says so, long after the client's storeTimeout.
+        return await new Promise(resolve => { lateGrant = () => resolve(tracked) })
+      },
+    }
+    const client = createTokenClient({ clientId: 'c1', clientSecret: SECRET, tokenUrl: ep.url, now: c.now, store, storeTimeout: STORE_TIMEOUT })
+    const first = await client.getAccessToken()
+    slow = true
+    c.advance(900_000 - 30_000)
+    assert.equal((await client.getAccessToken()).token, first.token, 'served the cached token after storeTimeout')
+    assert.equal(aborted, true, 'the store was told the caller stopped waiting')
+    assert.equal(released, false)
+    lateGrant!()
+    await releasedNow
+    assert.equal(released, true, 'the late lock was released, not left to its lease')
+  } finally {
+    await ep.close()
+  }
+})
