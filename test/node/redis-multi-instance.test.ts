@@ -142,4 +142,33 @@ for (const library of REDIS_LIBRARIES) {
       assert.deepEqual(grants(dp), ['client_credentials:200', 'client_credentials:200'], 'exactly one new grant for the fleet, no invalid_grant')
     })
   })
+
+  test(`${library}: Redis frozen (slow, connections open, no answers): cached token within the store timeout; one refresh once it answers`, { timeout: 60_000 }, async () => {
+    await withFleet(library, async ({ dp, redis, fleet, verify }) => {
+      const [first] = await verify(all(await fleet.burst(CALLERS)))
+      redis.freeze()
+      try {
+        await fleet.advance(ACCESS_TTL - 30_000)
+        const during = await fleet.burst(CALLERS)
+        assert.deepEqual([...await verify(all(during))], [first])
+        const slowest = Math.max(...during.map(b => b.ms))
+        assert.ok(slowest < STORE_TIMEOUT + 1_000, `answered within the store timeout (${Math.round(slowest)} ms)`)
+        assert.deepEqual(grants(dp), ['client_credentials:200'])
+      } finally {
+        redis.resume()
+      }
+      // Commands queued while it was frozen now run (the lock attempts and their undoing); the
+      // instances retry after failureBackoff and exactly one of them refreshes.
+      const deadline = performance.now() + 15_000
+      let tokens = new Set<string>([first!])
+      while (performance.now() < deadline && tokens.has(first!)) {
+        tokens = await verify(all(await fleet.burst(1)))
+        if (tokens.has(first!)) await new Promise(resolve => setTimeout(resolve, 100))
+      }
+      const after = await verify(all(await fleet.burst(CALLERS)))
+      assert.equal(after.size, 1)
+      assert.notEqual([...after][0], first)
+      assert.deepEqual(grants(dp), ['client_credentials:200', 'refresh_token:200'], 'one refresh, no invalid_grant')
+    })
+  })
 }
