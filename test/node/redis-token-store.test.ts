@@ -3,6 +3,7 @@
 // and writes are owner-checked, and every command bounded in time when Redis stops answering.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { Redis } from 'ioredis'
 import { createRedisTokenStore, type RedisClientLike } from '../../src/redis/index.ts'
 import type { StoredTokenState } from '../../src/server/index.ts'
 import { startRedisServer, type RedisServer } from './support/redis-server.ts'
@@ -129,4 +130,25 @@ test('createRedisTokenStore: a client id is required, and the client must be one
   assert.throws(() => createRedisTokenStore({} as unknown as RedisClientLike, { clientId: 'c1' }), /node-redis client \(sendCommand\), an ioredis client \(call\)/)
   assert.throws(() => createRedisTokenStore(fn, { clientId: 'c1', commandTimeout: 0 }), /commandTimeout/)
   assert.throws(() => createRedisTokenStore(fn, { clientId: 'c1', lockRetryDelay: -1 }), /lockRetryDelay/)
+})
+
+test('ioredis with its own keyPrefix: the scripts see the same prefixed keys as SET and GET', async () => {
+  const server = await startRedisServer()
+  const prefixed = new Redis(server.url, { keyPrefix: 'app1:' })
+  prefixed.on('error', () => {})
+  const raw = await connectRedis('redis', server.url)
+  const keys = async (): Promise<unknown> => await (raw.client as { sendCommand: (a: string[]) => Promise<unknown> }).sendCommand(['KEYS', '*'])
+  try {
+    const store = createRedisTokenStore(prefixed, { clientId: 'c1' })
+    const release = await store.lock!(5_000)
+    assert.deepEqual(await keys(), ['app1:wiresocket:token:{c1}:lock'])
+    await store.set({ accessToken: 'a1', accessExpiresAt: Date.now() + 60_000 })
+    await release()
+    assert.deepEqual(await keys(), ['app1:wiresocket:token:{c1}:state'], 'the owner-checked release found the prefixed lock')
+    assert.equal((await store.get())?.accessToken, 'a1')
+  } finally {
+    prefixed.disconnect()
+    await raw.close()
+    await server.stop()
+  }
 })
