@@ -13,7 +13,7 @@ import { postForm } from '../support/local-client.ts'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
 test('prints credentials, token/JWKS/region URLs and a connect example; SIGTERM exits 0', async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/cli.ts', '--port', '0', '--token-port', '0', '--ttl', '120'], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/local/cli.ts', '--port', '0', '--token-port', '0', '--ttl', '120'], { cwd: root, env: { ...process.env, WIRESOCKET_CLIENT_ID: '', WIRESOCKET_CLIENT_SECRET: '' }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   child.stdout.setEncoding('utf8')
   try {
