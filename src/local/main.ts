@@ -63,7 +63,7 @@ const portInUse = (error: unknown): Error | null => {
 const describe = (dp: LocalDataplane, app: LocalApp, credentials: Credentials | null): string => {
   const first = dp.regions[0]!
   return [
-    'Local WireSocket dataplane running.',
+    `Local WireSocket dataplane running (pid ${process.pid}).`,
     '',
     `  client_id      ${app.clientId}`,
     `  client_secret  ${app.clientSecret}`,
@@ -119,7 +119,15 @@ export async function main (argv: string[], env: Readonly<Record<string, string 
   const app = credentials === null ? dp.app : dp.addApp(pinnedApp(credentials))
   console.log(describe(dp, app, credentials))
   await new Promise<void>(resolve => {
-    const stop = (): void => {
+    // Started through npm or npx: npm does not pass a SIGTERM on, so `kill <npm pid>` would leave this
+    // process holding the ports. Stop when the parent goes away. (Not otherwise: a deliberately
+    // detached instance, e.g. under nohup, keeps running.)
+    const parent = process.ppid
+    const orphanWatch = env.npm_command === undefined
+      ? undefined
+      : setInterval(() => { if (process.ppid !== parent) stop() }, 500)
+    function stop (): void {
+      clearInterval(orphanWatch)
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
       resolve()

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { once } from 'node:events'
 import { createServer } from 'node:net'
+import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { createTokenClient } from '../../src/server/index.ts'
 import { postForm } from '../support/local-client.ts'
@@ -161,5 +162,42 @@ test('a port already in use gets a message naming it and the way out, not a bare
     assert.doesNotMatch(err, /^Error: listen EADDRINUSE/m)
   } finally {
     await new Promise<void>(resolve => blocker.close(() => resolve()))
+  }
+})
+
+test('started through npm, it stops when npm is killed instead of keeping the ports as an orphan', async () => {
+  const npm = spawn('npm', ['run', 'local', '--', '--port', '0', '--token-port', '0'], {
+    cwd: root, env: { ...process.env, WIRESOCKET_CLIENT_ID: '', WIRESOCKET_CLIENT_SECRET: '' }, stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  let out = ''
+  npm.stdout.setEncoding('utf8')
+  await new Promise<void>((resolve, reject) => {
+    npm.stdout.on('data', (chunk: string) => {
+      out += chunk
+      if (out.includes('Press Ctrl+C')) resolve()
+    })
+    npm.once('exit', code => reject(new Error(`npm run local exited early (${code ?? 'signal'}): ${out}`)))
+  })
+  // npm runs the script through `sh -c`, so the CLI is npm's grandchild: it prints its own pid.
+  const cliPid = Number(/dataplane running \(pid (\d+)\)/.exec(out)?.[1])
+  assert.ok(Number.isInteger(cliPid) && cliPid !== npm.pid, `the CLI prints its pid: ${out}`)
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0)
+      return true
+    } catch {
+      return false
+    }
+  }
+  try {
+    npm.kill('SIGTERM')
+    // Not our child, so no exit event reaches us: watch its pid, bounded.
+    const deadline = Date.now() + 10_000
+    while (alive(cliPid)) {
+      assert.ok(Date.now() < deadline, `wiresocket-local ${cliPid} still running 10 s after npm was killed`)
+      await delay(100)
+    }
+  } finally {
+    if (alive(cliPid)) process.kill(cliPid, 'SIGKILL')
   }
 })
