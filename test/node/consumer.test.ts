@@ -98,6 +98,29 @@ test('y-wiresocket/server type-checks without @types/node (a Workers or Deno pro
   })
 })
 
+test('the installed package loads from CommonJS without require(esm), and its .d.cts types check', async () => {
+  writeFileSync(join(app, 'check.cjs'), `
+const { WireSocketProvider, decodeClaims } = require('y-wiresocket')
+const { createTokenClient } = require('y-wiresocket/server')
+const { startLocalDataplane } = require('y-wiresocket/local')
+startLocalDataplane().then(async dp => {
+  const client = createTokenClient({ clientId: dp.app.clientId, clientSecret: dp.app.clientSecret, tokenUrl: dp.tokenUrl })
+  const { token } = await client.getAccessToken()
+  console.log(typeof WireSocketProvider, decodeClaims(token).appId === dp.app.appId)
+  await dp.close()
+})
+`)
+  const { stdout } = await run(process.execPath, ['--no-experimental-require-module', 'check.cjs'], { cwd: app, timeout: 60_000 })
+  assert.equal(stdout.trim(), 'function true')
+  writeFileSync(join(app, 'check.cts'), `import wiresocket = require('y-wiresocket/server')
+export const client: wiresocket.TokenClient = wiresocket.createTokenClient({ clientId: 'id', clientSecret: 'secret' })
+`)
+  writeFileSync(join(app, 'tsconfig.cjs.json'), tsconfig(['check.cts'], { lib: ['ES2022', 'DOM'], types: [], module: 'NodeNext', moduleResolution: 'NodeNext' }))
+  await run(process.execPath, [tsc, '-p', 'tsconfig.cjs.json'], { cwd: app, timeout: 120_000 }).catch((error: { stdout?: string }) => {
+    assert.fail(error.stdout ?? String(error))
+  })
+})
+
 test('the browser snippet bundles for the browser platform with no Node built-in', async () => {
   writeFileSync(join(app, 'browser.ts'), quickstartBlocks(readFileSync(join(root, 'README.md'), 'utf8'))[0]!)
   const result = await build({
