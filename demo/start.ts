@@ -163,8 +163,8 @@ export async function startDemo (options: DemoOptions = {}): Promise<RunningDemo
 
 /**
  * Run as `npm start`: stop cleanly on SIGINT/SIGTERM/SIGHUP, and also when the process that started us
- * goes away. npm does not pass a SIGTERM on to its script, so `kill <npm pid>` would otherwise leave
- * this process (and its ports) behind with init as its parent.
+ * goes away: a SIGTERM to npm does not reliably reach its script (a `sh -c` in between dies without
+ * passing it on), so `kill <npm pid>` would otherwise leave this process and its ports behind.
  */
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
   const envPort = process.env.PORT

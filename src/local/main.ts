@@ -119,8 +119,8 @@ export async function main (argv: string[], env: Readonly<Record<string, string 
   const app = credentials === null ? dp.app : dp.addApp(pinnedApp(credentials))
   console.log(describe(dp, app, credentials))
   await new Promise<void>(resolve => {
-    // Started through npm or npx: npm does not pass a SIGTERM on, so `kill <npm pid>` would leave this
-    // process holding the ports. Stop when the parent goes away. (Not otherwise: a deliberately
+    // Started through npm or npx: npm runs us under `sh -c`, which dies on a SIGTERM without passing it
+    // on, so `kill <npm pid>` would leave this process holding the ports. Stop when the parent goes away. (Not otherwise: a deliberately
     // detached instance, e.g. under nohup, keeps running.)
     const parent = process.ppid
     const orphanWatch = env.npm_command === undefined
