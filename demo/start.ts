@@ -9,6 +9,7 @@ import { startDevServer } from '@web/dev-server'
 import { esbuildPlugin } from '@web/dev-server-esbuild'
 import type { Context, Next } from 'koa'
 import { startLocalDataplane } from '../src/local/index.ts'
+import { watchLauncher } from '../src/local/launcher-watch.ts'
 import { createDemoBackend, SESSION_COOKIE } from './token-backend.ts'
 
 export const DOCUMENTS = ['demo-codemirror', 'demo-tiptap', 'demo-lexical'] as const
@@ -163,24 +164,27 @@ export async function startDemo (options: DemoOptions = {}): Promise<RunningDemo
 
 /**
  * Run as `npm start`: stop cleanly on SIGINT/SIGTERM/SIGHUP, and also when the process that started us
- * goes away: a SIGTERM to npm does not reliably reach its script (a `sh -c` in between dies without
- * passing it on), so `kill <npm pid>` would otherwise leave this process and its ports behind.
+ * goes away: a SIGTERM to npm does not reliably reach its script, so `kill <npm pid>` would otherwise
+ * leave this process and its ports behind.
  */
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const envPort = process.env.PORT
-  const demo = await startDemo({ port: envPort !== undefined && envPort !== '' ? Number(envPort) : undefined })
-  console.log(`y-wiresocket demo: ${demo.url}  (pid ${process.pid})`)
-  const parent = process.ppid
   process.stdout.on('error', () => {}) // the terminal or npm may be gone already: nothing to report to
-  let stopping = false
+  // Watched from before start-up: a kill while the app is being bundled must not be missed.
+  let stopRequested: string | null = null
+  let demo: RunningDemo | null = null
   const stop = (why: string): void => {
-    if (stopping) return
-    stopping = true
+    if (stopRequested !== null) return
+    stopRequested = why
     console.log(`Stopping (${why}).`)
     // A close that hangs must not keep the process alive: exit regardless after 3 s.
     setTimeout(() => process.exit(0), 3000).unref()
+    if (demo === null) process.exit(0)
     void demo.close().then(() => process.exit(0), () => process.exit(1))
   }
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => { stop(signal) })
-  setInterval(() => { if (process.ppid !== parent) stop('parent process exited') }, 500).unref()
+  watchLauncher(() => { stop('the process that started the demo exited') })
+  const envPort = process.env.PORT
+  demo = await startDemo({ port: envPort !== undefined && envPort !== '' ? Number(envPort) : undefined })
+  if (stopRequested === null) console.log(`y-wiresocket demo: ${demo.url}  (pid ${process.pid})`)
+  else void demo.close().then(() => process.exit(0), () => process.exit(1))
 }

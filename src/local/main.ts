@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { startLocalDataplane } from './dataplane.ts'
 import { pinnedApp, resolveCredentials, type Credentials } from './cli-credentials.ts'
 import { connectHint } from './cli-hint.ts'
+import { watchLauncher } from './launcher-watch.ts'
 import type { LocalApp, LocalDataplane, LocalDataplaneOptions } from './types.ts'
 
 const USAGE = `Usage: wiresocket-local [options]
@@ -109,32 +110,35 @@ export async function main (argv: string[], env: Readonly<Record<string, string 
     authenticate: values['no-auth'] !== true,
     log: values.verbose ? line => console.log(`[${new Date().toISOString()}] ${line}`) : undefined,
   }
+  // Ctrl+C, SIGTERM, or (started through npm or npx) npm going away: `kill <npm pid>` must not leave this
+  // process holding the ports. Watched from before start-up, so that a kill during it is not missed. Not
+  // without npm: a deliberately detached instance, e.g. under nohup, keeps running.
+  let requestStop = (): void => {}
+  const stopRequested = new Promise<void>(resolve => { requestStop = resolve })
+  const onSignal = (): void => { requestStop() }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
+  const unwatch = env.npm_command === undefined ? undefined : watchLauncher(onSignal)
+  const stopWatching = (): void => {
+    unwatch?.()
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+  }
   let dp: LocalDataplane
   try {
     dp = await startLocalDataplane(options)
   } catch (error) {
+    stopWatching()
     throw portInUse(error) ?? error
   }
-  // Pinned credentials get their own app, whose tenant and app ids derive from the client id.
-  const app = credentials === null ? dp.app : dp.addApp(pinnedApp(credentials))
-  console.log(describe(dp, app, credentials))
-  await new Promise<void>(resolve => {
-    // Started through npm or npx: npm runs us under `sh -c`, which dies on a SIGTERM without passing it
-    // on, so `kill <npm pid>` would leave this process holding the ports. Stop when the parent goes away. (Not otherwise: a deliberately
-    // detached instance, e.g. under nohup, keeps running.)
-    const parent = process.ppid
-    const orphanWatch = env.npm_command === undefined
-      ? undefined
-      : setInterval(() => { if (process.ppid !== parent) stop() }, 500)
-    function stop (): void {
-      clearInterval(orphanWatch)
-      process.off('SIGINT', stop)
-      process.off('SIGTERM', stop)
-      resolve()
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
-  await dp.close()
+  try {
+    // Pinned credentials get their own app, whose tenant and app ids derive from the client id.
+    const app = credentials === null ? dp.app : dp.addApp(pinnedApp(credentials))
+    console.log(describe(dp, app, credentials))
+    await stopRequested
+  } finally {
+    stopWatching()
+    await dp.close()
+  }
   console.log('Stopped.')
 }

@@ -12,6 +12,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Page, type Locator } from 'playwright'
 import { startDemo, DOCUMENTS, type RunningDemo } from '../../demo/start.ts'
+import { isRunning } from '../support/process-running.ts'
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const screenshotPath = fileURLToPath(new URL('../../docs/demo.png', import.meta.url))
@@ -240,24 +241,16 @@ test('kill <npm pid> during `npm start` leaves no demo process behind', async ()
     })
     npm.once('exit', code => reject(new Error(`npm start exited early (${code ?? 'signal'}): ${out}`)))
   })
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0)
-      return true
-    } catch {
-      return false
-    }
-  }
   try {
     assert.notEqual(demoPid, npm.pid, 'the demo runs in its own process under npm')
     npm.kill('SIGTERM')
     // The demo is not our child, so no exit event reaches us: watch its pid, bounded.
     const deadline = Date.now() + 10_000
-    while (alive(demoPid)) {
+    while (isRunning(demoPid)) {
       assert.ok(Date.now() < deadline, `demo process ${demoPid} still running 10 s after npm was killed`)
       await delay(100)
     }
   } finally {
-    if (alive(demoPid)) process.kill(demoPid, 'SIGKILL')
+    if (isRunning(demoPid)) process.kill(demoPid, 'SIGKILL')
   }
 })

@@ -10,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
 import { createTokenClient } from '../../src/server/index.ts'
 import { postForm } from '../support/local-client.ts'
+import { isRunning } from '../support/process-running.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -181,23 +182,15 @@ test('started through npm, it stops when npm is killed instead of keeping the po
   // npm runs the script through `sh -c`, so the CLI is npm's grandchild: it prints its own pid.
   const cliPid = Number(/dataplane running \(pid (\d+)\)/.exec(out)?.[1])
   assert.ok(Number.isInteger(cliPid) && cliPid !== npm.pid, `the CLI prints its pid: ${out}`)
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0)
-      return true
-    } catch {
-      return false
-    }
-  }
   try {
     npm.kill('SIGTERM')
     // Not our child, so no exit event reaches us: watch its pid, bounded.
     const deadline = Date.now() + 10_000
-    while (alive(cliPid)) {
+    while (isRunning(cliPid)) {
       assert.ok(Date.now() < deadline, `wiresocket-local ${cliPid} still running 10 s after npm was killed`)
       await delay(100)
     }
   } finally {
-    if (alive(cliPid)) process.kill(cliPid, 'SIGKILL')
+    if (isRunning(cliPid)) process.kill(cliPid, 'SIGKILL')
   }
 })
