@@ -1,6 +1,7 @@
 /** The `wiresocket-local` command line: start the dataplane on fixed ports and say how to use it. */
 import { parseArgs } from 'node:util'
 import { startLocalDataplane } from './dataplane.ts'
+import { doctorMain } from './doctor/cli.ts'
 import type { LocalDataplaneOptions } from './types.ts'
 
 const USAGE = `Usage: wiresocket-local [options]
@@ -44,6 +45,7 @@ const CLI_OPTIONS = {
 const parseCli = (argv: string[]) => parseArgs({ args: argv, strict: true, options: CLI_OPTIONS })
 
 export async function main (argv: string[]): Promise<void> {
+  if (argv[0] === 'doctor') return await doctorMain(argv.slice(1))
   let parsed: ReturnType<typeof parseCli>
   try {
     parsed = parseCli(argv)

@@ -1,0 +1,94 @@
+/**
+ * Steps `reject-*`: what the server does with a wrong token, no token, a bad document name and a
+ * foreign origin, compared with contract §3's table. Differences are findings, not failures: they tell
+ * us what the service does, and a provider that connects fine is not broken by them.
+ */
+import { randomBytes } from 'node:crypto'
+import { dial, type Transport } from './dial.ts'
+import { probeHandshake, type SocketVerdict } from './handshake-check.ts'
+import type { StepOutcome } from './step.ts'
+import type { StepId } from './types.ts'
+
+export interface Expectation {
+  /** undefined: the contract says the socket is accepted. */
+  code?: number
+  reasons?: string[]
+}
+
+export interface RejectionCase {
+  id: Extract<StepId, `reject-${string}`>
+  title: string
+  expectation: Expectation
+  url: string
+  protocols: string[]
+  origin: string | null
+}
+
+/** Hostnames under `.invalid` never resolve (RFC 2606): the doctor only sends it as a header. */
+export const FOREIGN_ORIGIN = 'https://wiresocket-doctor.invalid'
+const BAD_NAME = 'doctor!bad.name'
+
+/** Same header and claims, a signature that no key made. */
+export const wrongTokenFor = (token: string): string => {
+  const parts = token.split('.')
+  const length = parts.length === 3 ? Math.max(parts[2]!.length, 16) : 342
+  const signature = randomBytes(length).toString('base64url').slice(0, length)
+  return parts.length === 3 ? `${parts[0]!}.${parts[1]!}.${signature}` : `e30.e30.${signature}`
+}
+
+export const rejectionCases = (input: {
+  regionUrl: string
+  documentName: string
+  token: string
+  wrongToken: string
+  transport: Exclude<Transport, 'none'>
+  origin: string | null
+  allowedDomains: string[]
+}): RejectionCase[] => {
+  const at = (path: string, token: string | undefined): { url: string; protocols: string[] } => dial(input.regionUrl, path, token, token === undefined ? 'none' : input.transport)
+  const doc = `/${input.documentName}`
+  return [
+    { id: 'reject-wrong-token', title: 'Wrong token', expectation: { code: 4002, reasons: ['Invalid token'] }, ...at(doc, input.wrongToken), origin: input.origin },
+    { id: 'reject-missing-token', title: 'Missing token', expectation: { code: 4001, reasons: ['Missing token'] }, ...at(doc, undefined), origin: input.origin },
+    { id: 'reject-bad-document-name', title: 'Bad document name', expectation: { code: 4007, reasons: ['Invalid document name'] }, ...at(`/${BAD_NAME}`, input.token), origin: input.origin },
+    {
+      id: 'reject-foreign-origin',
+      title: 'Foreign origin',
+      // Contract §3 (ours): a token without allowed-domain claims allows any origin.
+      expectation: input.allowedDomains.length > 0 ? { code: 4003, reasons: ['Origin not allowed', 'Forbidden'] } : {},
+      ...at(doc, input.token),
+      origin: FOREIGN_ORIGIN,
+    },
+  ]
+}
+
+const describeExpectation = (e: Expectation): string =>
+  e.code === undefined ? 'accepted' : `${e.code} ${e.reasons?.map(r => `"${r}"`).join(' or ') ?? ''}`.trim()
+
+export const compare = (expectation: Expectation, verdict: SocketVerdict): string[] => {
+  const expected = describeExpectation(expectation)
+  if (expectation.code === undefined) return verdict.accepted ? [] : [`Contract: ${expected}; seen: ${verdict.seen}.`]
+  if (verdict.accepted) return [`Contract: ${expected}; seen: ${verdict.seen}. The server let this connection in.`]
+  if (verdict.close === null) return [`Contract: close ${expected} after accepting the upgrade; seen: ${verdict.seen} (a browser sees only an anonymous 1006).`]
+  if (verdict.close.code !== expectation.code) return [`Contract: ${expected}; seen: close ${verdict.close.code} "${verdict.close.reason}".`]
+  if (expectation.reasons !== undefined && !expectation.reasons.includes(verdict.close.reason)) {
+    return [`Contract reason: ${expectation.reasons.map(r => `"${r}"`).join(' or ')}; seen: "${verdict.close.reason}" (same code ${verdict.close.code}).`]
+  }
+  return []
+}
+
+export const checkRejection = async (c: RejectionCase, timeoutMs: number, settleMs: number): Promise<StepOutcome> => {
+  const verdict = await probeHandshake(c.url, c.protocols, c.origin, timeoutMs, settleMs)
+  const findings = compare(c.expectation, verdict)
+  return {
+    status: findings.length > 0 ? 'warn' : 'pass',
+    summary: `${verdict.seen} (contract: ${describeExpectation(c.expectation)})`,
+    details: {
+      expected: c.expectation.code === undefined ? 'accepted' : { code: c.expectation.code, reasons: c.expectation.reasons ?? [] },
+      accepted: verdict.accepted,
+      close: verdict.close,
+      httpStatus: verdict.httpStatus,
+    },
+    findings,
+  }
+}
