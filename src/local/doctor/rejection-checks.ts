@@ -42,15 +42,15 @@ export const rejectionCases = (input: {
   token: string
   wrongToken: string
   transport: Exclude<Transport, 'none'>
-  origin: string | null
   allowedDomains: string[]
 }): RejectionCase[] => {
   const at = (path: string, token: string | undefined): { url: string; protocols: string[] } => dial(input.regionUrl, path, token, token === undefined ? 'none' : input.transport)
   const doc = `/${input.documentName}`
   return [
-    { id: 'reject-wrong-token', title: 'Wrong token', expectation: { code: 4002, reasons: ['Invalid token'] }, ...at(doc, input.wrongToken), origin: input.origin },
-    { id: 'reject-missing-token', title: 'Missing token', expectation: { code: 4001, reasons: ['Missing token'] }, ...at(doc, undefined), origin: input.origin },
-    { id: 'reject-bad-document-name', title: 'Bad document name', expectation: { code: 4007, reasons: ['Invalid document name'] }, ...at(`/${BAD_NAME}`, input.token), origin: input.origin },
+    // No Origin (a server-side client, always allowed) so that each probe isolates its own defect.
+    { id: 'reject-wrong-token', title: 'Wrong token', expectation: { code: 4002, reasons: ['Invalid token'] }, ...at(doc, input.wrongToken), origin: null },
+    { id: 'reject-missing-token', title: 'Missing token', expectation: { code: 4001, reasons: ['Missing token'] }, ...at(doc, undefined), origin: null },
+    { id: 'reject-bad-document-name', title: 'Bad document name', expectation: { code: 4007, reasons: ['Invalid document name'] }, ...at(`/${BAD_NAME}`, input.token), origin: null },
     {
       id: 'reject-foreign-origin',
       title: 'Foreign origin',

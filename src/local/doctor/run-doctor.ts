@@ -105,7 +105,7 @@ export async function runDoctor (options: DoctorOptions): Promise<DoctorReport> 
   redactor.add(wrongToken)
   const cases = token === undefined || wrongToken === undefined
     ? []
-    : rejectionCases({ regionUrl, documentName, token, wrongToken, transport, origin, allowedDomains: claims?.allowedDomains ?? [] })
+    : rejectionCases({ regionUrl, documentName, token, wrongToken, transport, allowedDomains: claims?.allowedDomains ?? [] })
   for (const id of ['reject-wrong-token', 'reject-missing-token', 'reject-bad-document-name', 'reject-foreign-origin'] as const) {
     const c = cases.find(x => x.id === id)
     await step(id, c?.title ?? id, async () => c === undefined ? skipped(NO_TOKEN) : await checkRejection(c, timeoutMs, settleMs))
