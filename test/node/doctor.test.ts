@@ -290,6 +290,27 @@ test('a hostile server that echoes the token (as subprotocol and in /discovery) 
   }
 })
 
+test('a server that answers every frame with garbage: the doctor finishes, says neither framing, throws nothing', async () => {
+  const garbage = [new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff]), new Uint8Array([0, 0, 0xff, 0xff]), new Uint8Array([5, 0x61]), new Uint8Array([2, 0x61, 0x62, 2, 9]), new Uint8Array([0, 1, 3, 1, 2])]
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: () => 'access_token' })
+  const server = createServer((_req, res) => res.end('\u0000not json'))
+  server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, ws => {
+    for (const frame of garbage) ws.send(frame)
+    ws.on('message', () => { for (const frame of garbage) ws.send(frame) })
+  }))
+  try {
+    const report = await runDoctor({ region: await listenOn(server), token: craftedToken(), timeoutMs: 500, settleMs: 100 })
+    assert.equal(report.framing, 'neither')
+    assert.equal(stepOf(report, 'framing').status, 'fail')
+    assert.equal(stepOf(report, 'round-trip').status, 'skip')
+    assert.equal(report.ok, false)
+  } finally {
+    for (const ws of wss.clients) ws.terminate()
+    server.close()
+    await once(server, 'close')
+  }
+})
+
 test('the redactor scrubs every form of a secret from nested values', () => {
   const secret = 'p@ss word/+=&é-1234'
   const redactor = new Redactor()
