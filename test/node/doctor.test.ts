@@ -110,6 +110,10 @@ test('local dataplane with a ready token: the token step is skipped, every other
     assert.equal(report.target.tokenUrl, null)
     assert.equal(report.target.documentName, 'my-doc')
     assert.equal(dp.tokenRequests.length, 0, 'no token request with a ready token')
+    // Again on the same document, which now holds the first run's edit (kept by the grace period).
+    const again = await runDoctor({ region: dp.regions[0]!.url, token, origin: APP_ORIGIN, documentName: 'my-doc' })
+    assert.deepEqual(notPassing(again), { token: 'skip' }, formatReport(again))
+    assert.equal(dp.getDocument('my-doc')?.getMap('wiresocket-doctor').size, 2)
   })
 })
 

@@ -16,6 +16,10 @@ export interface RoundTripInput {
   timeoutMs: number
 }
 
+/**
+ * A map keyed by a per-run marker: a document the doctor (or anyone) wrote to before must not make the
+ * check fail, and the user's own shared types are never touched.
+ */
 const FIELD = 'wiresocket-doctor'
 
 export const openPeer = (input: RoundTripInput, framing: 'y-websocket' | 'hocuspocus'): SyncPeer =>
@@ -45,10 +49,10 @@ export const checkRoundTrip = async (input: RoundTripInput): Promise<StepOutcome
         return { status: 'fail', summary: `${framing}: the ${name} connection did not sync (${synced === undefined ? `timeout ${input.timeoutMs} ms` : whyNotSynced(peer)})`, details: { framing } }
       }
     }
-    const marker = `doctor ${Date.now().toString(36)}`
+    const marker = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
     const sentAt = performance.now()
-    a.doc.getText(FIELD).insert(0, marker)
-    const arrived = await b.socket.waitFor(() => b.doc.getText(FIELD).toString() === marker ? true : b.socket.ended ? false : undefined, input.timeoutMs)
+    a.doc.getMap<string>(FIELD).set(marker, 'round trip')
+    const arrived = await b.socket.waitFor(() => b.doc.getMap<string>(FIELD).get(marker) === 'round trip' ? true : b.socket.ended ? false : undefined, input.timeoutMs)
     if (arrived !== true) {
       return {
         status: 'fail',
