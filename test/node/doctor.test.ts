@@ -11,7 +11,7 @@ import { createServer, type Server as HttpServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
-import { setupWSConnection } from '@y/websocket-server/utils'
+import { docs as yWebsocketDocs, setupWSConnection } from '@y/websocket-server/utils'
 import { Server as HocuspocusServer } from '@hocuspocus/server'
 import { formatReport, runDoctor, startLocalDataplane, type DoctorOptions, type DoctorReport, type LocalDataplane, type StepId, type StepStatus } from '../../src/local/index.ts'
 import { Redactor } from '../../src/local/doctor/redact.ts'
@@ -242,6 +242,9 @@ test('stock y-websocket server (@y/websocket-server 0.1.1): framing y-websocket,
     for (const ws of wss.clients) ws.terminate()
     server.close()
     await once(server, 'close')
+    // The stock server keeps every document (and its awareness timer) for the life of the process.
+    for (const doc of yWebsocketDocs.values()) doc.destroy()
+    yWebsocketDocs.clear()
   }
 })
 
@@ -261,7 +264,53 @@ test('stock @hocuspocus/server 4.7: framing hocuspocus; its missing subprotocol 
     assert.equal(stepOf(report, 'handshake-query').status, 'pass')
     assert.equal(stepOf(report, 'round-trip').status, 'pass')
     assert.equal(stepOf(report, 'round-trip').details.framing, 'hocuspocus')
+    // The rejections are also tried in Hocuspocus framing; a stock server without auth hooks takes all.
+    const wrong = stepOf(report, 'reject-wrong-token')
+    assert.equal(wrong.status, 'warn')
+    assert.equal(wrong.details.hocuspocus, 'Authenticated (scope read-write)')
+    assert.deepEqual(wrong.findings, [
+      'Contract: 4002 "Invalid token"; seen: accepted (open and quiet for 750 ms). The server let this connection in.',
+      'Hocuspocus framing: contract PermissionDenied "4002 Invalid token" or close 4002; seen: Authenticated (scope read-write).',
+    ])
     assert.equal(report.ok, true)
+  } finally {
+    await hocuspocus.destroy()
+  }
+})
+
+test('a Hocuspocus server refusing Auth frames the contract\'s way: each rejection matches in Hocuspocus framing', async () => {
+  const token = craftedToken()
+  // Stand-in for contract §6 on stock @hocuspocus/server: PermissionDenied reasons carry the §3 code and text.
+  const refuse = (reason: string): Error => Object.assign(new Error(reason), { reason })
+  const hocuspocus = new HocuspocusServer({
+    port: 0,
+    address: '127.0.0.1',
+    quiet: true,
+    stopOnSignals: false,
+    onAuthenticate: async ({ token: presented, documentName, requestHeaders }) => {
+      if (presented === '') throw refuse('4001 Missing token')
+      if (presented !== token) throw refuse('4002 Invalid token')
+      const origin = requestHeaders.get('origin')
+      if (origin !== null && new URL(origin).host !== 'app.example.com') throw refuse('4003 Origin not allowed')
+      if (!/^[A-Za-z0-9_-]{1,255}$/.test(documentName)) throw refuse('4007 Invalid document name')
+    },
+  })
+  await hocuspocus.listen()
+  try {
+    const report = await runDoctor({ region: `ws://127.0.0.1:${hocuspocus.address.port}`, token, origin: APP_ORIGIN, timeoutMs: 1000 })
+    assert.equal(report.framing, 'hocuspocus', formatReport(report))
+    assert.equal(stepOf(report, 'round-trip').status, 'pass')
+    const seen = Object.fromEntries(report.steps.filter(s => s.id.startsWith('reject-')).map(s => [s.id, s.details.hocuspocus]))
+    assert.deepEqual(seen, {
+      'reject-wrong-token': 'PermissionDenied "4002 Invalid token"',
+      'reject-missing-token': 'PermissionDenied "4001 Missing token"',
+      'reject-bad-document-name': 'PermissionDenied "4007 Invalid document name"',
+      'reject-foreign-origin': 'PermissionDenied "4003 Origin not allowed"',
+    })
+    // Only the y-websocket-path probes differ: this server accepts any upgrade and judges the Auth frame.
+    for (const s of report.steps.filter(s => s.id.startsWith('reject-'))) {
+      assert.ok(s.findings.every(f => !f.startsWith('Hocuspocus framing')), `${s.id}: ${s.findings.join(' | ')}`)
+    }
   } finally {
     await hocuspocus.destroy()
   }

@@ -71,7 +71,8 @@ export interface HocuspocusProbeResult extends ProbeResult {
   reply: AuthReply | null
 }
 
-const authOnce = async (target: Dial, documentName: string, token: string, origin: string | null, timeoutMs: number): Promise<{ reply: AuthReply | undefined; socket: ProbeSocket }> => {
+/** One socket, one Auth frame, the answer (or how the socket ended); the socket is closed again. */
+export const authOnce = async (target: Dial, documentName: string, token: string, origin: string | null, timeoutMs: number): Promise<{ reply: AuthReply | undefined; socket: ProbeSocket }> => {
   const socket = new ProbeSocket(target.url, { protocols: target.protocols, origin, timeoutMs })
   let reply: AuthReply | undefined
   socket.onMessage = bytes => {
@@ -90,7 +91,7 @@ const authOnce = async (target: Dial, documentName: string, token: string, origi
   }
 }
 
-const describeAuth = (reply: AuthReply | undefined, socket: ProbeSocket, timeoutMs: number): string => {
+export const describeAuth = (reply: AuthReply | undefined, socket: ProbeSocket, timeoutMs: number): string => {
   if (reply?.kind === 'authenticated') return `Authenticated (scope ${reply.scope})`
   if (reply?.kind === 'permission-denied') return `PermissionDenied "${reply.reason}"`
   if (socket.ended) return `no Auth answer; ${describeEnd(socket)}`

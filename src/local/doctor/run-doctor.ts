@@ -20,6 +20,8 @@ import { DOCTOR_REPORT_VERSION, type DoctorOptions, type DoctorReport, type Doct
 
 const NO_TOKEN = 'no token to present'
 
+const speaksHocuspocus = (framing: Framing): boolean => framing === 'hocuspocus' || framing === 'both'
+
 export async function runDoctor (options: DoctorOptions): Promise<DoctorReport> {
   const target = resolveTarget(options)
   const redactor = new Redactor()
@@ -105,7 +107,15 @@ export async function runDoctor (options: DoctorOptions): Promise<DoctorReport> 
   redactor.add(wrongToken)
   const cases = token === undefined || wrongToken === undefined
     ? []
-    : rejectionCases({ regionUrl, documentName, token, wrongToken, transport, allowedDomains: claims?.allowedDomains ?? [] })
+    : rejectionCases({
+      regionUrl,
+      documentName,
+      token,
+      wrongToken,
+      transport,
+      allowedDomains: claims?.allowedDomains ?? [],
+      ...(speaksHocuspocus(framing) ? { hocuspocus: { tokenInUrl: hocuspocusTokenInUrl } } : {}),
+    })
   for (const id of ['reject-wrong-token', 'reject-missing-token', 'reject-bad-document-name', 'reject-foreign-origin'] as const) {
     const c = cases.find(x => x.id === id)
     await step(id, c?.title ?? id, async () => c === undefined ? skipped(NO_TOKEN) : await checkRejection(c, timeoutMs, settleMs))
