@@ -13,9 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
 import { docs as yWebsocketDocs, setupWSConnection } from '@y/websocket-server/utils'
 import { Server as HocuspocusServer } from '@hocuspocus/server'
-import { formatReport, runDoctor, startLocalDataplane, type DoctorOptions, type DoctorReport, type LocalDataplane, type StepId, type StepStatus } from '../../src/local/index.ts'
+import { DoctorOptionError, formatReport, runDoctor, startLocalDataplane, type DoctorOptions, type DoctorReport, type LocalDataplane, type StepId, type StepStatus } from '../../src/local/index.ts'
 import { Redactor } from '../../src/local/doctor/redact.ts'
-import { DoctorOptionError } from '../../src/local/doctor/target.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const APP_ORIGIN = 'https://app.example.com'
