@@ -363,6 +363,23 @@ test('a server that answers every frame with garbage: the doctor finishes, says 
   }
 })
 
+test('a server that refuses the upgrade with HTTP 401: the handshakes say so, the rejections note the anonymous 1006', async () => {
+  const server = createServer((_req, res) => res.end('{}'))
+  server.on('upgrade', (_req, socket) => socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n'))
+  try {
+    const report = await runDoctor({ region: await listenOn(server), token: craftedToken(), timeoutMs: 500, settleMs: 100 })
+    assert.equal(stepOf(report, 'handshake-subprotocol').summary, 'HTTP 401 on the upgrade, selected subprotocol (none)')
+    assert.equal(stepOf(report, 'handshake-query').details.httpStatus, 401)
+    assert.deepEqual(stepOf(report, 'reject-wrong-token').findings, [
+      'Contract: close 4002 "Invalid token" after accepting the upgrade; seen: HTTP 401 on the upgrade (a browser sees only an anonymous 1006).',
+    ])
+    assert.equal(report.ok, false)
+  } finally {
+    server.close()
+    await once(server, 'close')
+  }
+})
+
 test('the redactor scrubs every form of a secret from nested values', () => {
   const secret = 'p@ss word/+=&é-1234'
   const redactor = new Redactor()
