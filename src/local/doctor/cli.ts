@@ -52,8 +52,8 @@ const milliseconds = (value: string | undefined, name: string): number | undefin
   return n
 }
 
-/** Exported for tests: the options a command line means, with the environment as a fallback. */
-export const doctorOptionsFrom = (argv: string[], env: NodeJS.ProcessEnv): { options: DoctorOptions; json: boolean; help: boolean } => {
+/** The options a command line means, with the environment as a fallback. */
+const doctorOptionsFrom = (argv: string[], env: NodeJS.ProcessEnv): { options: DoctorOptions; json: boolean; help: boolean } => {
   let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true; strict: true }>>
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true })

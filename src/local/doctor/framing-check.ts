@@ -114,7 +114,7 @@ export const probeHocuspocus = async (regionUrl: string, documentName: string, t
   }
 }
 
-export const framingOf = (yWebsocket: boolean, hocuspocus: boolean): Framing =>
+const framingOf = (yWebsocket: boolean, hocuspocus: boolean): Framing =>
   yWebsocket && hocuspocus ? 'both' : yWebsocket ? 'y-websocket' : hocuspocus ? 'hocuspocus' : 'neither'
 
 export const checkFraming = async (

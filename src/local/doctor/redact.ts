@@ -4,7 +4,7 @@
  * have printed it in (raw, percent-encoded, form-encoded, base64, base64url, and a JWT's signature).
  */
 
-export const REDACTED = '[redacted]'
+const REDACTED = '[redacted]'
 
 /** Shorter values are not scrubbed: replacing every "a" in a report would make it unreadable. */
 const MIN_SECRET_LENGTH = 8

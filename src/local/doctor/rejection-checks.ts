@@ -28,7 +28,7 @@ export interface RejectionCase {
 }
 
 /** Hostnames under `.invalid` never resolve (RFC 2606): the doctor only sends it as a header. */
-export const FOREIGN_ORIGIN = 'https://wiresocket-doctor.invalid'
+const FOREIGN_ORIGIN = 'https://wiresocket-doctor.invalid'
 const BAD_NAME = 'doctor!bad.name'
 
 /** Same header and claims, a signature that no key made. */
@@ -75,7 +75,7 @@ export const rejectionCases = (input: {
 const describeExpectation = (e: Expectation): string =>
   e.code === undefined ? 'accepted' : `${e.code} ${e.reasons?.map(r => `"${r}"`).join(' or ') ?? ''}`.trim()
 
-export const compare = (expectation: Expectation, verdict: SocketVerdict): string[] => {
+const compare = (expectation: Expectation, verdict: SocketVerdict): string[] => {
   const expected = describeExpectation(expectation)
   if (expectation.code === undefined) return verdict.accepted ? [] : [`Contract: ${expected}; seen: ${verdict.seen}.`]
   if (verdict.accepted) return [`Contract: ${expected}; seen: ${verdict.seen}. The server let this connection in.`]

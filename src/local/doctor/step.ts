@@ -10,12 +10,6 @@ export interface StepOutcome {
 
 export const skipped = (summary: string): StepOutcome => ({ status: 'skip', summary })
 
-/** Several findings make a step at least a warning; a failure stays a failure. */
-export const worst = (a: StepStatus, b: StepStatus): StepStatus => {
-  const rank: Record<StepStatus, number> = { skip: 0, pass: 1, warn: 2, fail: 3 }
-  return rank[a] >= rank[b] ? a : b
-}
-
 export const runStep = async (id: StepId, title: string, check: () => Promise<StepOutcome> | StepOutcome): Promise<DoctorStep> => {
   const started = performance.now()
   let outcome: StepOutcome

@@ -5,7 +5,7 @@ import type { DoctorOptions, DoctorTarget } from './types.ts'
 /** Contract §1. */
 export const DEFAULT_TOKEN_URL = 'https://api.wiresocket.com/connect/token'
 /** Contract §3: `wss://{region}.wiresocket.net`. */
-export const REGION_HOST_SUFFIX = '.wiresocket.net'
+const REGION_HOST_SUFFIX = '.wiresocket.net'
 
 const REGION_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*$/
 
