@@ -15,6 +15,8 @@ import { docs as yWebsocketDocs, setupWSConnection } from '@y/websocket-server/u
 import { Server as HocuspocusServer } from '@hocuspocus/server'
 import { DoctorOptionError, formatReport, runDoctor, startLocalDataplane, type DoctorOptions, type DoctorReport, type LocalDataplane, type StepId, type StepStatus } from '../../src/local/index.ts'
 import { Redactor } from '../../src/local/doctor/redact.ts'
+import { checkClaims } from '../../src/local/doctor/claims-check.ts'
+import { resolveTarget } from '../../src/local/doctor/target.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const APP_ORIGIN = 'https://app.example.com'
@@ -378,6 +380,40 @@ test('a server that refuses the upgrade with HTTP 401: the handshakes say so, th
     server.close()
     await once(server, 'close')
   }
+})
+
+test('claims: no allowed domains, localhost on a non-loopback region, legacy string limits and wrong audience are named', () => {
+  const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url')
+  const now = Date.now()
+  const jwt = (claims: Record<string, unknown>): string => `${b64({ alg: 'RS256' })}.${b64({
+    iss: 'https://api.wiresocket.com', aud: 'WireSocket.API', scope: 'WireSocket.API', tenantid: 't', appId: 'a',
+    iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 900, limits: { maxConnections: 5 }, ...claims,
+  })}.sig`
+  const none = checkClaims(jwt({}), 'eu-central-1.wiresocket.net', now).outcome
+  assert.equal(none.status, 'warn')
+  assert.deepEqual(none.findings, ['No allowed_domain_N claims: any website may use tokens of this app. Set allowed domains in the dashboard.'])
+  const local = checkClaims(jwt({ allowed_domain_1: 'app.example.com', allowed_domain_2: 'localhost:5173', limits: '{"maxConnections":5}' }), 'eu-central-1.wiresocket.net', now).outcome
+  assert.deepEqual(local.findings, [
+    'Allowed domains include localhost:5173 on a non-loopback region: any page served from a developer machine may connect. Remove it for production.',
+    'limits is a JSON string (the legacy form); readers must accept both.',
+  ])
+  // On a loopback region (the local dataplane) localhost is the expected setting.
+  assert.equal(checkClaims(jwt({ allowed_domain_1: 'localhost:5173' }), '127.0.0.1:7001', now).outcome.status, 'pass')
+  const wrong = checkClaims(jwt({ aud: 'Other.API', exp: Math.floor(now / 1000) - 5, allowed_domain_1: 'app.example.com' }), '127.0.0.1:7001', now).outcome
+  assert.equal(wrong.status, 'fail')
+  assert.match(wrong.findings![0]!, /^aud is "Other.API"; the dataplane requires exactly "WireSocket.API"\.$/)
+  assert.match(wrong.findings![1]!, /^The token expired at /)
+  assert.equal(checkClaims('not-a-jwt', 'x', now).outcome.summary, 'the token is not a JWT (three base64url segments with a JSON payload)')
+})
+
+test('a region name maps to the contract\'s hosts; a URL is used as given', () => {
+  const named = resolveTarget({ region: 'eu-central-1', token: 'a' })
+  assert.equal(named.regionUrl, 'wss://eu-central-1.wiresocket.net')
+  assert.equal(named.httpUrl, 'https://eu-central-1.wiresocket.net')
+  assert.equal(named.region, 'eu-central-1')
+  assert.equal(resolveTarget({ region: 'wss://us-east-1.wiresocket.net/', token: 'a' }).region, 'us-east-1')
+  const local = resolveTarget({ region: 'http://127.0.0.1:7001', clientId: 'a', clientSecret: 'b' })
+  assert.deepEqual([local.regionUrl, local.httpUrl, local.region, local.tokenUrl], ['ws://127.0.0.1:7001', 'http://127.0.0.1:7001', null, 'https://api.wiresocket.com/connect/token'])
 })
 
 test('the redactor scrubs every form of a secret from nested values', () => {
