@@ -106,6 +106,10 @@ export async function doctorMain (argv: string[], env: NodeJS.ProcessEnv = proce
     return
   }
   const { options, json } = parsed
+  if (options.watchExpiry === true) {
+    // On stderr, so that --json output stays one parseable document.
+    console.error(`doctor: --watch-expiry holds the last step until the token's exp + ${Math.round((options.expiryMarginMs ?? 15_000) / 1000)} s (about 15 minutes with a fresh token).`)
+  }
   if (json) {
     const report = await runDoctor(options)
     console.log(JSON.stringify(report, null, 2))

@@ -53,13 +53,17 @@ export interface ProbeResult { speaks: boolean; seen: string }
 
 export const probeYWebsocket = async (target: Dial, origin: string | null, timeoutMs: number): Promise<ProbeResult> => {
   const socket = new ProbeSocket(target.url, { protocols: target.protocols, origin, timeoutMs })
+  let syncReply = false
+  socket.onMessage = bytes => {
+    if (isYWebsocketSyncReply(bytes)) syncReply = true
+  }
   try {
     if (!(await socket.settled(timeoutMs)) || !socket.opened) return { speaks: false, seen: socket.ended ? describeEnd(socket) : `no handshake within ${timeoutMs} ms` }
     socket.send(syncStep1())
-    const replied = await socket.waitFor(() => socket.messages.some(isYWebsocketSyncReply) ? true : socket.ended ? false : undefined, timeoutMs)
+    const replied = await socket.waitFor(() => syncReply ? true : socket.ended ? false : undefined, timeoutMs)
     if (replied === true) return { speaks: true, seen: 'sync reply received' }
     if (socket.ended) return { speaks: false, seen: `no sync reply; ${describeEnd(socket)}` }
-    return { speaks: false, seen: `no sync reply within ${timeoutMs} ms (${socket.messages.length} other frame(s))` }
+    return { speaks: false, seen: `no sync reply within ${timeoutMs} ms (${socket.messageCount} other frame(s))` }
   } finally {
     await socket.dispose()
   }

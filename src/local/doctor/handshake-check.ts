@@ -30,7 +30,7 @@ export const probeHandshake = async (
       return { accepted: false, seen: `no handshake within ${timeoutMs} ms`, protocol: '', close: null, httpStatus: null }
     }
     if (socket.opened) {
-      const spoke = await socket.waitFor(() => socket.ended ? false : socket.messages.length > 0 ? true : undefined, settleMs)
+      const spoke = await socket.waitFor(() => socket.ended ? false : socket.messageCount > 0 ? true : undefined, settleMs)
       if (!socket.ended) {
         const seen = spoke === true ? 'accepted (the server sent the first frame)' : `accepted (open and quiet for ${settleMs} ms)`
         return { accepted: true, seen, protocol: socket.protocol, close: null, httpStatus: null }

@@ -4,6 +4,8 @@
  */
 import WebSocket from 'ws'
 
+const MAX_FRAME_BYTES = 16 * 1024 * 1024
+
 export interface CloseInfo { code: number; reason: string }
 
 export interface ProbeSocketOptions {
@@ -29,7 +31,8 @@ export class ProbeSocket {
   /** Why the handshake itself failed (HTTP status or client error), if it did. */
   failure: string | undefined
   httpStatus: number | undefined
-  readonly messages: Uint8Array[] = []
+  /** Frames received. Frames themselves are not kept: each goes to `onMessage` once, so memory stays flat. */
+  messageCount = 0
   private readonly waiters = new Set<() => void>()
   /** Called for every message as it arrives, before waiters re-check. */
   onMessage: ((bytes: Uint8Array) => void) | undefined
@@ -38,6 +41,8 @@ export class ProbeSocket {
     this.ws = new WebSocket(url, options.protocols ?? [], {
       handshakeTimeout: options.timeoutMs,
       perMessageDeflate: false,
+      // The doctor only ever needs small frames; a hostile server must not make it buffer 100 MiB (ws's default).
+      maxPayload: MAX_FRAME_BYTES,
       ...(options.origin ? { origin: options.origin } : {}),
     })
     this.ws.binaryType = 'nodebuffer'
@@ -49,7 +54,7 @@ export class ProbeSocket {
     })
     this.ws.on('message', (data: WebSocket.RawData) => {
       const bytes = toBytes(data)
-      this.messages.push(bytes)
+      this.messageCount++
       try {
         this.onMessage?.(bytes)
       } catch {
