@@ -416,6 +416,22 @@ test('a region name maps to the contract\'s hosts; a URL is used as given', () =
   assert.deepEqual([local.regionUrl, local.httpUrl, local.region, local.tokenUrl], ['ws://127.0.0.1:7001', 'http://127.0.0.1:7001', null, 'https://api.wiresocket.com/connect/token'])
 })
 
+test('a frame over 16 MiB is refused by the doctor, not buffered', async () => {
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: () => 'access_token' })
+  const server = createServer((_req, res) => res.end('{}'))
+  server.on('upgrade', (req, socket, head) => wss.handleUpgrade(req, socket, head, ws => ws.send(Buffer.alloc(16 * 1024 * 1024 + 1))))
+  try {
+    const report = await runDoctor({ region: await listenOn(server), token: craftedToken(), timeoutMs: 2000, settleMs: 500 })
+    // ws drops the connection itself after refusing the frame, so the close seen locally is 1006.
+    assert.equal(stepOf(report, 'handshake-subprotocol').summary, 'closed 1006 (Max payload size exceeded), selected subprotocol access_token')
+    assert.equal(report.framing, 'neither')
+  } finally {
+    for (const ws of wss.clients) ws.terminate()
+    server.close()
+    await once(server, 'close')
+  }
+})
+
 test('the redactor scrubs every form of a secret from nested values', () => {
   const secret = 'p@ss word/+=&é-1234'
   const redactor = new Redactor()

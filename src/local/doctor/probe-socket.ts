@@ -134,7 +134,11 @@ export class ProbeSocket {
 
 /** What happened at the handshake, in words (never the URL: it may carry the token). */
 export const describeEnd = (socket: ProbeSocket): string => {
-  if (socket.closed && socket.opened) return `closed ${socket.closed.code}${socket.closed.reason ? ` ${socket.closed.reason}` : ''}`
+  if (socket.closed && socket.opened) {
+    // 1006 has no reason by definition; the client-side error (if any) is the useful part.
+    const why = socket.closed.reason ? ` ${socket.closed.reason}` : socket.failure !== undefined ? ` (${socket.failure})` : ''
+    return `closed ${socket.closed.code}${why}`
+  }
   if (socket.failure !== undefined) return socket.failure
   if (socket.closed) return `closed ${socket.closed.code} before opening`
   return 'no answer'
