@@ -3,10 +3,12 @@ import { parseArgs } from 'node:util'
 import { startLocalDataplane } from './dataplane.ts'
 import { pinnedApp, resolveCredentials, type Credentials } from './cli-credentials.ts'
 import { connectHint } from './cli-hint.ts'
+import { doctorMain } from './doctor/cli.ts'
 import { watchLauncher } from './launcher-watch.ts'
 import type { LocalApp, LocalDataplane, LocalDataplaneOptions } from './types.ts'
 
 const USAGE = `Usage: wiresocket-local [options]
+       wiresocket-local doctor <region|url> [options]   check a WireSocket deployment end to end (doctor --help)
 
   --client-id <id>       the app's client id (default $WIRESOCKET_CLIENT_ID, else random at each start)
   --client-secret <s>    the app's client secret (default $WIRESOCKET_CLIENT_SECRET, else random)
@@ -84,6 +86,7 @@ const describe = (dp: LocalDataplane, app: LocalApp, credentials: Credentials | 
 }
 
 export async function main (argv: string[], env: Readonly<Record<string, string | undefined>> = process.env): Promise<void> {
+  if (argv[0] === 'doctor') return await doctorMain(argv.slice(1))
   let parsed: ReturnType<typeof parseCli>
   try {
     parsed = parseCli(argv)
