@@ -45,6 +45,8 @@ export interface WireSocketProviderOptions<P = unknown> {
   allowedRedirectHosts?: readonly string[]
   /** Shortest wait (ms) after a plan-limit close (4004, 4005, 4006, 4008). Default 30 000, as WireSocket asks. */
   limitRetryDelay?: number
+  /** How long (ms) the WebSocket handshake may take before the attempt is abandoned and retried. Default 10 000. */
+  handshakeTimeout?: number
   // ---- y-websocket's options, same meaning ----
   connect?: boolean
   awareness?: Awareness
@@ -59,10 +61,16 @@ export interface WireSocketProviderOptions<P = unknown> {
 
 type Check = (value: unknown) => boolean
 
+/** The longest delay timers honour: setTimeout fires at once for anything longer (2^31−1 ms, about 24.8 days). */
+export const MAX_DELAY = 2 ** 31 - 1
+
 /** Every option is optional: a check passes `undefined` and tests anything else. */
 const optional = (test: Check): Check => v => v === undefined || test(v)
 const is = (type: string): Check => optional(v => typeof v === type)
-const milliseconds: Check = optional(v => typeof v === 'number' && v >= 0 && v < Infinity)
+const delay = (min: number): Check => optional(v => typeof v === 'number' && v >= min && v <= MAX_DELAY)
+const milliseconds = delay(0)
+/** What the error says a delay must be (the range `delay` checks). */
+export const MS = (min: number): string => `a number of milliseconds from ${min} to ${MAX_DELAY}`
 const strings: Check = optional(v => Array.isArray(v) && v.every(s => typeof s === 'string'))
 const has = (method: string): Check => optional(v => typeof (v as Record<string, unknown> | null)?.[method] === 'function')
 
@@ -70,8 +78,10 @@ const has = (method: string): Check => optional(v => typeof (v as Record<string,
 const rules: Array<[Check, string, string]> = [
   [is('function'), 'a function', 'getToken shouldReconnect WebSocketPolyfill'],
   [is('boolean'), 'a boolean', 'connect disableBc discovery'],
-  [milliseconds, 'a number of milliseconds', 'refreshMargin tokenTimeout limitRetryDelay maxBackoffTime'],
-  [v => v === -1 || milliseconds(v), 'a number of milliseconds or -1', 'resyncInterval'],
+  [milliseconds, MS(0), 'refreshMargin limitRetryDelay maxBackoffTime'],
+  // a zero timeout would fail every call
+  [delay(1), MS(1), 'tokenTimeout handshakeTimeout'],
+  [v => v === -1 || milliseconds(v), `${MS(0)}, or -1`, 'resyncInterval'],
   // RFC 7230 token characters: what a subprotocol name or a query key may safely be
   [optional(v => /^[\w!#$%&'*+.^`|~-]+$/.test(v as string)), 'a subprotocol or query parameter name', 'tokenProtocol tokenQueryParam'],
   [optional(v => v === 'subprotocol' || v === 'query'), '"subprotocol" or "query"', 'tokenTransport'],

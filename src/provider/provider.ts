@@ -1,21 +1,21 @@
 import type * as Y from 'yjs'
 import { ObservableV2 } from 'lib0/observable'
-import * as bc from 'lib0/broadcastchannel'
 import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
-import { CloseCode } from '../contract/close-codes.ts'
 import type { WireSocketClaims, WireSocketLimits } from '../contract/claims.ts'
-import { Backoff } from './backoff.ts'
+import { AttemptWindow } from './backoff.ts'
+import { CrossTab } from './cross-tab.ts'
 import { createTokenSource, type TokenHolder, type TokenSource } from './token-source.ts'
 import { asTokenError, type GetToken, type Token, type TokenError, type TokenReason } from './token.ts'
-import { isRedirectAllowed, parentDomain, parseRedirect } from './redirect.ts'
+import { isRedirectAllowed, parentDomain } from './redirect.ts'
 import { discover } from './discovery.ts'
 import {
-  encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeSyncStep2, encodeUpdate,
-  messageHandlers, readMessage, type MessageHandler, type SyncPeer,
-} from './protocol.ts'
-import {
-  validate, type CloseEventLike, type WebSocketConstructor, type WebSocketLike, type WireSocketProviderOptions,
-} from './options.ts'
+  afterClose, afterDrop, afterTokenFailure, noFailures,
+  type ClosedKind, type Counters, type Decision, type LimitKind, type PolicyOptions, type Verdict,
+} from './policy.ts'
+import { encodeAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
+import { MAX_DELAY, validate, type CloseEventLike, type WebSocketLike, type WireSocketProviderOptions } from './options.ts'
+
+export type { ClosedKind, LimitKind } from './policy.ts'
 
 /**
  * The connection state machine. Every transition goes through `enter`, which refuses the ones not
@@ -25,7 +25,7 @@ import {
  * - `token`: obtaining a token (and, with `discovery`, the document's region).
  * - `connecting`: WebSocket handshake under way.
  * - `open`: connected; `synced` tells whether the first sync round finished.
- * - `waiting`: between attempts, a retry timer armed (or about to be).
+ * - `waiting`: between attempts, a retry timer armed (or a redirect being judged).
  * - `closed`: the server said retrying cannot help (4003, 4007, a refused redirect…); `connect()` resumes.
  * - `destroyed`: final.
  */
@@ -52,15 +52,11 @@ export type ProviderAwareness = Awareness & {
   getStates(): Map<number, never>
 }
 
-/** Why the provider stopped for good (the `closed` event). */
-export type ClosedKind = 'unauthorized' | 'forbidden' | 'invalid-name' | 'redirect' | 'server'
-/** Which plan limit a 4004/4005/4006/4008 close reported (the `limit` event). */
-export type LimitKind = 'connections' | 'documents' | 'ops-per-minute' | 'users-per-document'
-
 export interface WireSocketProviderEvents {
   status: (event: { status: 'connecting' | 'connected' | 'disconnected' }) => void
   sync: (synced: boolean) => void
   synced: (synced: boolean) => void
+  /** A socket ended: the server's close event, or null when we ended it (unreadable frame, silence, handshake timeout). */
   'connection-close': (event: CloseEventLike | null, provider: WireSocketProvider) => void
   'connection-error': (event: Event, provider: WireSocketProvider) => void
   /** The provider stopped retrying: a close code that retrying cannot fix. `connect()` starts again. */
@@ -80,28 +76,20 @@ export interface WireSocketProviderEvents {
   reload: (doc: Y.Doc) => void
 }
 
-/** After this many consecutive rejections of freshly fetched tokens, stop: the backend's tokens are not accepted. */
-const MAX_REJECTIONS = 4
-const MAX_REDIRECTS = 3
 /** Like y-websocket: a connection that heard nothing (not even its own awareness echo) for 30 s is dead. */
 const SILENCE_LIMIT = 30_000
-
-const limitKinds: Record<number, LimitKind> = {
-  [CloseCode.ConnectionLimit]: 'connections',
-  [CloseCode.DocumentLimit]: 'documents',
-  [CloseCode.RateLimit]: 'ops-per-minute',
-  [CloseCode.UsersPerDoc]: 'users-per-document',
-}
-
-const stopKinds: Record<number, ClosedKind> = {
-  [CloseCode.Forbidden]: 'forbidden',
-  [CloseCode.InvalidName]: 'invalid-name',
-}
+const INVALID_TOKEN: CloseEventLike = { code: 4002, reason: 'Invalid token' }
+const OPEN = 1
 
 const defaultShouldReconnect = (event: CloseEventLike): boolean => !(event.code >= 4400 && event.code < 4500)
 
 /**
  * A y-websocket-compatible Yjs provider for WireSocket that owns the token lifecycle.
+ *
+ * Re-entrancy: every step of the machine (a public call, a socket event, a timer, a token answer) runs
+ * to completion before any listener hears of it; events queue during the step and are delivered after
+ * it. A listener that calls `connect()`, `disconnect()` or `destroy()` so finds the machine at rest, and
+ * its call wins. Answers that arrive after a newer step superseded theirs are ignored (`#generation`).
  *
  * @example
  * const provider = new WireSocketProvider('wss://eu-central-1.wiresocket.net', 'my-doc', doc, {
@@ -126,16 +114,18 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   /** Whether a connection is wanted (y-websocket's meaning). */
   shouldConnect = false
   ws: WebSocketLike | null = null
-  bcconnected = false
   wsLastMessageReceived = 0
-  state: ConnectionState = 'idle'
 
+  #state: ConnectionState = 'idle'
   #synced = false
+  #counters: Counters = noFailures
   readonly #tokens: TokenSource
   readonly #holder: TokenHolder
   readonly #options: WireSocketProviderOptions<WireSocketProvider>
+  readonly #policy: PolicyOptions
   readonly #configuredUrl: URL
-  readonly #backoff = new Backoff(() => this.maxBackoffTime)
+  readonly #attempts = new AttemptWindow()
+  readonly #crossTab: CrossTab
   /** The doc 'destroy' listener our own Awareness added (y-protocols never removes it); undefined when the awareness is the app's. */
   readonly #awarenessDocListener: unknown
   readonly #intervals: Array<ReturnType<typeof setInterval>>
@@ -146,17 +136,17 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   #socketToken: Token | null = null
   #releaseTokens: (() => void) | null = null
   #pending: AbortController | null = null
+  /** The one timer of the machine: the retry wait, or the handshake timeout while connecting. */
   #timer: ReturnType<typeof setTimeout> | undefined
   #wakeOnOnline = false
-  /** Bumped whenever an attempt is superseded, so that late token or discovery answers are ignored. */
+  /** Bumped whenever an attempt is superseded, so that late token, discovery or redirect answers are ignored. */
   #generation = 0
   #discovered = false
   #pendingRegion: string | null = null
-  // consecutive counts, reset by a successful sync
-  #redirects = 0
-  #rejections = 0
-  #limitHits = 0
-  #missingTokenRetried = false
+  /** Events (and effects that call out to app code) wait here until the current step is complete. */
+  readonly #queue: Array<() => void> = []
+  #depth = 0
+  #flushing = false
 
   constructor (serverUrl: string, documentName: string, doc: Y.Doc, options: WireSocketProviderOptions<WireSocketProvider>) {
     super()
@@ -178,6 +168,14 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     this.shouldReconnect = options.shouldReconnect ?? defaultShouldReconnect
     this.maxBackoffTime = options.maxBackoffTime ?? 2500
     this.disableBc = options.disableBc ?? false
+    this.#crossTab = new CrossTab(this, error => this.#step(() => this.emit('message-error', [{ error }])))
+    this.#policy = {
+      get maxBackoffTime () { return provider.maxBackoffTime },
+      limitRetryDelay: options.limitRetryDelay ?? 30_000,
+      shouldReconnect: event => this.shouldReconnect(event, this),
+      random: Math.random,
+    }
+    const provider = this
     this.#tokens = options.tokenSource ?? createTokenSource(options.getToken as GetToken, {
       refreshMargin: options.refreshMargin,
       timeout: options.tokenTimeout,
@@ -192,10 +190,15 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     globalThis.addEventListener?.('online', this.#onOnline)
     const resync = options.resyncInterval ?? -1
     this.#intervals = [
-      setInterval(() => this.state === 'open' && Date.now() - this.wsLastMessageReceived > SILENCE_LIMIT && this.#drop(), SILENCE_LIMIT / 10),
+      setInterval(() => this.#state === 'open' && Date.now() - this.wsLastMessageReceived > SILENCE_LIMIT && this.#step(() => this.#drop()), SILENCE_LIMIT / 10),
       ...resync > 0 ? [setInterval(() => this.#send(encodeSyncStep1(doc)), resync)] : [],
     ]
     if (options.connect ?? true) this.connect()
+  }
+
+  /** Where the machine is; changed only by the provider's own transitions. */
+  get state (): ConnectionState {
+    return this.#state
   }
 
   /** The URL of the current (or next) connection. Never contains a token. */
@@ -204,16 +207,20 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   }
 
   get wsconnected (): boolean {
-    return this.state === 'open'
+    return this.#state === 'open'
   }
 
   get wsconnecting (): boolean {
-    return this.state === 'token' || this.state === 'connecting'
+    return this.#state === 'token' || this.#state === 'connecting'
+  }
+
+  get bcconnected (): boolean {
+    return this.#crossTab.connected
   }
 
   /** Consecutive unsuccessful attempts since the last successful sync (y-websocket's counter). */
   get wsUnsuccessfulReconnects (): number {
-    return this.#backoff.failures
+    return this.#counters.failures
   }
 
   /** When the newest token expires, on the local clock (epoch ms); null before the first token. */
@@ -233,60 +240,60 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   set synced (state: boolean) {
     if (this.#synced === state) return
     this.#synced = state
-    if (state) {
-      // Only a connection that synced did useful work: it alone resets the retry counters.
-      this.#backoff.failures = this.#rejections = this.#redirects = this.#limitHits = 0
-      this.#missingTokenRetried = false
-    }
     this.emit('synced', [state])
     this.emit('sync', [state])
   }
 
   connect (): void {
-    if (this.state === 'destroyed') return
-    this.shouldConnect = true
-    if (this.state !== 'idle' && this.state !== 'closed') return
-    this.#releaseTokens ??= this.#tokens.hold(this.#holder)
-    this.#connectBc()
-    this.#schedule(0, 'connect', false)
+    this.#step(() => {
+      if (this.#state === 'destroyed') return
+      this.shouldConnect = true
+      if (this.#state !== 'idle' && this.#state !== 'closed') return
+      this.#releaseTokens ??= this.#tokens.hold(this.#holder)
+      if (!this.disableBc) this.#crossTab.connect()
+      this.#schedule(0, 'connect', false)
+    })
   }
 
   disconnect (): void {
-    this.shouldConnect = false
-    this.#disconnectBc()
-    if (this.state === 'idle' || this.state === 'destroyed') return
-    this.#halt()
-    this.#letGoOfTokens()
-    this.#enter('idle')
+    this.#step(() => {
+      this.shouldConnect = false
+      if (this.#state === 'destroyed') return
+      // Tell peers (server and tabs) that this client left, before the channels go.
+      this.#broadcast(encodeAwareness(this.awareness, [this.awareness.clientID], new Map()))
+      this.#crossTab.disconnect()
+      if (this.#state === 'idle') return
+      this.#halt()
+      this.#letGoOfTokens()
+      this.#enter('idle')
+    })
   }
 
   override destroy (): void {
-    if (this.state === 'destroyed') return
-    this.disconnect()
-    this.#intervals.forEach(clearInterval)
-    globalThis.removeEventListener?.('online', this.#onOnline)
-    this.doc.off('update', this.#onDocUpdate)
-    this.awareness.off('update', this.#onAwarenessUpdate)
-    if (this.#awarenessDocListener !== undefined) {
-      this.awareness.destroy()
-      this.doc._observers.get('destroy')?.delete(this.#awarenessDocListener)
-    }
-    this.#enter('destroyed')
-    super.destroy()
+    this.#step(() => {
+      if (this.#state === 'destroyed') return
+      this.disconnect()
+      this.#intervals.forEach(clearInterval)
+      globalThis.removeEventListener?.('online', this.#onOnline)
+      this.doc.off('update', this.#onDocUpdate)
+      this.awareness.off('update', this.#onAwarenessUpdate)
+      if (this.#awarenessDocListener !== undefined) {
+        this.awareness.destroy()
+        this.doc._observers.get('destroy')?.delete(this.#awarenessDocListener)
+      }
+      this.#enter('destroyed')
+      super.destroy()
+    })
   }
 
   /**
-   * Like lib0's, but one listener's exception cannot break the state machine halfway through a
-   * transition: it is rethrown on its own task, as the DOM does for event listeners.
+   * Queued until the current step is complete (see the class comment). One listener's exception cannot
+   * break the machine or the other listeners: it is rethrown on its own task, as the DOM does.
    */
   override emit<N extends keyof WireSocketProviderEvents & string> (name: N, args: Parameters<WireSocketProviderEvents[N]>): void {
-    for (const listener of [...(this._observers.get(name) ?? [])]) {
-      try {
-        listener(...args)
-      } catch (error) {
-        setTimeout(() => { throw error })
-      }
-    }
+    this.#later(() => {
+      for (const listener of [...(this._observers.get(name) ?? [])]) this.#guarded(() => listener(...args))
+    })
   }
 
   /** @internal y-protocols auth message */
@@ -294,16 +301,48 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     this.emit('permission-denied', [{ reason }])
   }
 
+  // ---- steps: run to completion, then tell the listeners ----
+
+  #guarded (run: () => void): void {
+    try {
+      run()
+    } catch (error) {
+      setTimeout(() => { throw error })
+    }
+  }
+
+  #later (run: () => void): void {
+    this.#queue.push(run)
+    if (this.#depth === 0) this.#flush()
+  }
+
+  #step (run: () => void): void {
+    this.#depth++
+    try {
+      run()
+    } finally {
+      if (--this.#depth === 0) this.#flush()
+    }
+  }
+
+  #flush (): void {
+    if (this.#flushing) return
+    this.#flushing = true
+    // a listener's own call is a step of its own: its events join the end of this queue
+    for (let run = this.#queue.shift(); run !== undefined; run = this.#queue.shift()) this.#guarded(run)
+    this.#flushing = false
+  }
+
   // ---- the state machine ----
 
   #enter (next: ConnectionState): void {
-    if (next !== 'destroyed' && !transitions[this.state].includes(next)) {
-      throw new Error(`WireSocketProvider: illegal transition ${this.state} → ${next}`)
+    if (next !== 'destroyed' && !transitions[this.#state].includes(next)) {
+      throw new Error(`WireSocketProvider: illegal transition ${this.#state} → ${next}`)
     }
-    this.state = next
+    this.#state = next
   }
 
-  /** Abandon whatever is under way: the token call, the retry timer, the socket. */
+  /** Abandon whatever is under way: the token call, the timer, the socket. */
   #halt (): void {
     this.#generation++
     this.#pending?.abort()
@@ -314,21 +353,16 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
 
   /** Start an attempt after `delay` (ms), subject to the attempts-per-minute ceiling. Returns the real wait. */
   #schedule (delay: number, reason: TokenReason, wakeOnOnline = true): number {
-    const wait = this.#backoff.admit(delay)
+    // setTimeout fires at once for anything past 2^31−1 ms: never ask it to wait longer
+    const wait = Math.min(MAX_DELAY, this.#attempts.admit(delay))
     if (wait > 0) {
       this.#enter('waiting')
       this.#wakeOnOnline = wakeOnOnline
-      this.#timer = setTimeout(() => this.#attempt(reason), wait)
+      this.#timer = setTimeout(() => this.#step(() => this.#attempt(reason)), wait)
     } else {
       this.#attempt(reason)
     }
     return wait
-  }
-
-  /** An attempt failed: count it, and try again after the jittered backoff. */
-  #retry (): void {
-    this.#backoff.failures++
-    this.#schedule(this.#backoff.jittered(), 'retry')
   }
 
   #attempt (reason: TokenReason): void {
@@ -342,28 +376,31 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     if (cached !== null && !needsDiscovery) return this.#open(cached)
     const { signal } = this.#pending = new AbortController()
     this.#tokens.get(this.roomname, reason, signal)
-      .then(async token => ({ token, accepted: !needsDiscovery || await this.#discover(token, region, signal) }))
-      .then(({ token, accepted }) => {
+      .then(async token => ({ token, located: needsDiscovery ? await this.#locate(token, region, signal) : null }))
+      .then(({ token, located }) => this.#step(() => {
         if (generation !== this.#generation) return
         this.#pending = null
-        if (accepted) return this.#open(token)
+        this.#pendingRegion = null
         // discovery refused the token (401): the same path as a 4002 close
+        if (located === 'rejected') {
+          this.#enter('waiting')
+          return void this.#carryOut(afterClose(INVALID_TOKEN, this.#counters, this.#policy), INVALID_TOKEN)
+        }
+        this.#discovered ||= needsDiscovery
+        if (located !== null) this.#goTo(located)
+        this.#open(token)
+      }), (error: unknown) => this.#step(() => {
+        if (generation !== this.#generation) return
+        this.#pending = null
         this.#enter('waiting')
-        this.#backoff.failures++
-        this.#rejected()
-      }, (error: unknown) => generation === this.#generation && this.#tokenFailed(asTokenError(error)))
+        const retryIn = this.#carryOut(afterTokenFailure(this.#counters, this.#policy))
+        this.emit('token-error', [{ error: asTokenError(error), retryIn }])
+      }))
   }
 
-  #tokenFailed (error: TokenError): void {
-    this.#pending = null
-    this.#enter('waiting')
-    this.#backoff.failures++
-    // Token failures back off further than socket drops: the backend may be down, don't pile on.
-    const retryIn = this.#schedule(Math.max(this.#backoff.jittered(), 1000 * Math.min(30, 2 ** this.#backoff.failures) * Math.random()), 'retry')
-    this.emit('token-error', [{ error, retryIn }])
-  }
-
+  /** The token source's news of a new token: the one way a token reaches the provider's state. */
   #useToken (token: Token): void {
+    // a holder let go and held again is told of the token it already has
     if (token === this.#token) return
     this.#token = token
     this.emit('token', [{ expiresAt: token.expiresAt, claims: token.claims }])
@@ -379,7 +416,6 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
   }
 
   #open (token: Token): void {
-    this.#useToken(token)
     this.#socketToken = token
     const protocols = this.#options.tokenTransport === 'query'
       ? this.protocols
@@ -394,150 +430,145 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     ws.binaryType = 'arraybuffer'
     this.ws = ws
     this.#enter('connecting')
-    ws.onopen = () => {
+    // A server that accepts TCP but never completes the upgrade would leave us connecting forever.
+    this.#timer = setTimeout(() => this.#step(() => this.ws === ws && this.#drop()), this.#options.handshakeTimeout ?? 10_000)
+    ws.onopen = () => this.#step(() => {
+      clearTimeout(this.#timer)
       this.wsLastMessageReceived = Date.now()
       this.#enter('open')
       this.emit('status', [{ status: 'connected' }])
       this.#send(encodeSyncStep1(this.doc))
-      if (this.awareness.getLocalState() !== null) this.#send(encodeAwareness(this.awareness, [this.doc.clientID]))
-    }
-    ws.onmessage = ({ data }: { data: unknown }) => {
+      if (this.awareness.getLocalState() !== null) this.#send(encodeAwareness(this.awareness, [this.awareness.clientID]))
+    })
+    ws.onmessage = ({ data }: { data: unknown }) => this.#step(() => {
       this.wsLastMessageReceived = Date.now()
+      const wasSynced = this.#synced
       let reply: Uint8Array<ArrayBuffer> | null
       try {
         if (!(data instanceof ArrayBuffer)) throw new TypeError('expected a binary frame')
         reply = readMessage(this.messageHandlers, this, new Uint8Array(data), true)
       } catch (error) {
         // A frame we cannot read may have left the sync half-done: start over on a fresh connection.
-        return this.#drop(error)
+        return this.ws === ws && this.#drop(error)
       }
-      if (reply !== null) ws.send(reply)
-    }
+      // Only a connection that synced did useful work: it alone resets the retry counters.
+      if (!wasSynced && this.#synced) this.#counters = noFailures
+      if (reply !== null) this.#send(reply)
+    })
     ws.onerror = (event: Event) => this.emit('connection-error', [event, this])
-    ws.onclose = (event: CloseEventLike) => {
+    ws.onclose = (event: CloseEventLike) => this.#step(() => {
       this.#endSocket(ws, event)
-      this.#onServerClose(event)
-    }
+      this.#carryOut(afterClose(event, this.#counters, this.#policy), event)
+    })
   }
 
   /**
-   * Give up on this connection from our side (a frame we could not read, silence, a socket that could not
-   * be created) and reconnect after a backoff. `error`, when given, is reported as `message-error`.
+   * Give up on this connection from our side (a frame we could not read, silence, a handshake that
+   * never completed, a socket that could not be created) and reconnect after a backoff. `error`, when
+   * given, is reported as `message-error`.
    */
   #drop (error?: unknown): void {
     if (this.ws !== null) this.#endSocket(this.ws, null)
     else this.#enter('waiting')
     if (error !== undefined) this.emit('message-error', [{ error }])
-    this.#retry()
+    this.#carryOut(afterDrop(this.#counters, this.#policy))
   }
 
   /** Forget the socket: detach it, close it, and tell listeners. Leaves the machine in `waiting`. */
   #endSocket (ws: WebSocketLike, event: CloseEventLike | null): void {
     this.ws = null
+    clearTimeout(this.#timer)
     ws.onopen = ws.onmessage = ws.onclose = null
     // Closing a socket that is still connecting fires `error`; in Node an unheard error event throws.
     ws.onerror = () => {}
     ws.close()
-    const wasOpen = this.state === 'open'
+    const wasOpen = this.#state === 'open'
     this.#enter('waiting')
     this.emit('connection-close', [event, this])
     if (wasOpen) {
       this.synced = false
-      const others = [...this.awareness.getStates().keys()].filter(client => client !== this.doc.clientID)
-      removeAwarenessStates(this.awareness, others, this)
+      // awareness listeners are app code: they run after the step, like event listeners
+      this.#later(() => {
+        const others = [...this.awareness.getStates().keys()].filter(client => client !== this.awareness.clientID)
+        removeAwarenessStates(this.awareness, others, this)
+      })
       this.emit('status', [{ status: 'disconnected' }])
     }
   }
 
-  /** What each close code means for the next step; the table in the README mirrors this. */
-  #onServerClose (event: CloseEventLike): void {
-    const { code } = event
-    if (code in limitKinds) return this.#limited(event)
-    if (code in stopKinds) return this.#stop(event, stopKinds[code] as ClosedKind)
-    if (code === CloseCode.WrongRegion) return this.#redirect(event)
-    this.#backoff.failures++
-    if (code === CloseCode.InvalidToken) {
-      if (this.#socketToken !== null) this.#tokens.invalidate(this.#socketToken)
-      return this.#rejected(event)
-    }
-    if (code === CloseCode.MissingToken) {
-      // The token got lost on the way (a proxy stripping the subprotocol?): once more, then stop.
-      if (this.#missingTokenRetried) return this.#stop(event, 'unauthorized')
-      this.#missingTokenRetried = true
-      return void this.#schedule(0, 'missing')
-    }
-    if (!this.shouldReconnect(event, this)) return this.#stop(event, 'server')
-    this.#schedule(this.#backoff.jittered(), 'retry')
+  /** Carry out the policy's decision (see policy.ts); returns the wait before the next attempt, if any. */
+  #carryOut ({ decision, counters }: Verdict, event: CloseEventLike = INVALID_TOKEN): number | null {
+    // `shouldReconnect` is app code: if it moved the machine, its call wins
+    if (this.#state !== 'waiting') return null
+    this.#counters = counters
+    return this.#act(decision, event)
   }
 
-  /** 4002 (or a 401 from discovery): the first time at once with a fresh token, then backing off, then stop. */
-  #rejected (event: CloseEventLike = { code: CloseCode.InvalidToken, reason: 'Invalid token' }): void {
-    if (++this.#rejections > MAX_REJECTIONS) return this.#stop(event, 'unauthorized')
-    this.#schedule(this.#rejections === 1 ? 0 : this.#backoff.jittered(), 'expired')
+  #act (decision: Decision, event: CloseEventLike): number | null {
+    switch (decision.action) {
+      case 'retry':
+        if (decision.forgetToken === true && this.#socketToken !== null) this.#tokens.invalidate(this.#socketToken)
+        if (decision.home === true) this.#target = this.#configuredUrl
+        return this.#schedule(decision.delay, decision.reason, decision.wakeOnOnline)
+      case 'limit': {
+        const retryIn = this.#schedule(decision.delay, 'retry', false)
+        const { limit, value } = decision
+        this.emit('limit', [{ code: event.code, limit, value, retryIn }])
+        return retryIn
+      }
+      case 'stop':
+        this.#enterClosed(event, decision.kind)
+        return null
+    }
+    const { to } = decision
+    if ('region' in to) {
+      this.#pendingRegion = to.region
+      return this.#schedule(0, 'connect')
+    }
+    // Judging a host may take the public-suffix list's loading: wait (not woken by `online`), then go or stop.
+    const generation = this.#generation
+    this.#wakeOnOnline = false
+    void this.#allowed(to.url).then(allowed => this.#step(() => {
+      if (generation !== this.#generation) return
+      if (!allowed) return this.#enterClosed(event, 'redirect')
+      this.#goTo(to.url)
+      this.#schedule(0, 'connect')
+    }))
+    return 0
   }
 
-  #limited ({ code, reason }: CloseEventLike): void {
-    this.#backoff.failures++
-    // A rate limit clears within the minute: always the short wait. Quota limits back off further each time.
-    const delay = this.#backoff.slow(this.#options.limitRetryDelay ?? 30_000, code === CloseCode.RateLimit ? 1 : ++this.#limitHits)
-    const value = /: (\d+)/.exec(reason)?.[1]
-    const retryIn = this.#schedule(delay, 'retry', false)
-    this.emit('limit', [{ code, limit: limitKinds[code] as LimitKind, value: value === undefined ? null : Number(value), retryIn }])
+  /** Is `to` a WebSocket URL on an allowed host, for this same document? The token goes nowhere else. */
+  async #allowed (to: URL): Promise<boolean> {
+    return to.pathname.endsWith(`/${this.roomname}`) && to.search === '' &&
+      await isRedirectAllowed(to, this.#configuredUrl, this.#options.allowedRedirectHosts)
   }
 
-  #redirect (event: CloseEventLike): void {
-    this.#backoff.failures++
-    const instruction = parseRedirect(event.reason)
-    if (++this.#redirects > MAX_REDIRECTS) {
-      // A loop between regions: start over from the configured URL, after an ordinary backoff.
-      this.#redirects = 0
-      this.#target = this.#configuredUrl
-      return void this.#schedule(this.#backoff.jittered(), 'retry')
-    }
-    if (instruction !== null && 'region' in instruction) {
-      this.#pendingRegion = instruction.region
-    } else if (!this.#follow(instruction?.url)) {
-      return this.#stop(event, 'redirect')
-    }
-    this.#schedule(0, 'connect')
-  }
-
-  /**
-   * Point the next connection at `to` if it is a WebSocket URL on an allowed host, for this same
-   * document; the token goes nowhere else. Returns whether it was allowed.
-   */
-  #follow (to: URL | null | undefined): boolean {
-    const allowed = to != null && to.pathname.endsWith(`/${this.roomname}`) && to.search === '' &&
-      isRedirectAllowed(to, this.#configuredUrl, this.#options.allowedRedirectHosts)
-    if (allowed && to.href !== this.#target.href) {
-      this.emit('redirect', [{ from: this.#target.href, to: to.href }])
-      this.#target = to
-    }
-    return allowed
+  #goTo (to: URL): void {
+    if (to.href === this.#target.href) return
+    this.emit('redirect', [{ from: this.#target.href, to: to.href }])
+    this.#target = to
   }
 
   /**
    * Where does the document live? Asked once per session with `discovery`, and to resolve a `REGION:`
    * redirect; failing an answer, keep the current URL (a 4009 will correct it) or build the region's
-   * sibling host. Resolves false when the dataplane refused the token (after invalidating it).
+   * sibling host. Resolves to an allowed URL, null to stay, or 'rejected' when the dataplane refused the
+   * token (after invalidating it).
    */
-  async #discover (token: Token, region: string | null, signal: AbortSignal): Promise<boolean> {
-    this.#pendingRegion = null
+  async #locate (token: Token, region: string | null, signal: AbortSignal): Promise<URL | null | 'rejected'> {
     let found = await discover(this.#target, this.roomname, token.value, signal)
     if (found === 'rejected') {
       this.#tokens.invalidate(token)
-      return false
+      return found
     }
     const parent = parentDomain(this.#configuredUrl.hostname)
     if (found === null && region !== null && parent !== null) {
       found = new URL(`${this.#configuredUrl.protocol}//${region}.${parent}/${this.roomname}`)
     }
-    this.#discovered = true
-    this.#follow(found)
-    return true
+    return found !== null && await this.#allowed(found) ? found : null
   }
 
-  #stop ({ code, reason }: CloseEventLike, kind: ClosedKind): void {
+  #enterClosed ({ code, reason }: CloseEventLike, kind: ClosedKind): void {
     this.shouldConnect = false
     this.#letGoOfTokens()
     this.#enter('closed')
@@ -551,13 +582,14 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
 
   // ---- traffic ----
 
+  /** Only to an open socket: one that is closing would drop the message (and Chromium logs an error). */
   #send (message: Uint8Array<ArrayBuffer>): void {
-    if (this.state === 'open') this.ws?.send(message)
+    if (this.#state === 'open' && this.ws?.readyState === OPEN) this.ws.send(message)
   }
 
   #broadcast (message: Uint8Array<ArrayBuffer>): void {
     this.#send(message)
-    if (this.bcconnected) bc.publish(this.bcChannel, message, this)
+    this.#crossTab.publish(message)
   }
 
   readonly #onDocUpdate = (update: Uint8Array, origin: unknown): void => {
@@ -568,41 +600,9 @@ export class WireSocketProvider extends ObservableV2<WireSocketProviderEvents> i
     this.#broadcast(encodeAwareness(this.awareness, added.concat(updated, removed)))
   }
 
-  readonly #onOnline = (): void => {
-    if (this.state !== 'waiting' || !this.#wakeOnOnline) return
+  readonly #onOnline = (): void => this.#step(() => {
+    if (this.#state !== 'waiting' || !this.#wakeOnOnline) return
     clearTimeout(this.#timer)
     this.#attempt('retry')
-  }
-
-  // ---- cross-tab sync (no token ever crosses it) ----
-
-  readonly #onBcMessage = (data: ArrayBuffer, origin: unknown): void => {
-    if (origin === this) return
-    try {
-      const reply = readMessage(this.messageHandlers, this, new Uint8Array(data), false)
-      if (reply !== null) bc.publish(this.bcChannel, reply, this)
-    } catch (error) {
-      this.emit('message-error', [{ error }])
-    }
-  }
-
-  #connectBc (): void {
-    if (this.disableBc) return
-    if (!this.bcconnected) {
-      bc.subscribe(this.bcChannel, this.#onBcMessage)
-      this.bcconnected = true
-    }
-    for (const message of [encodeSyncStep1(this.doc), encodeSyncStep2(this.doc), encodeQueryAwareness(), encodeAwareness(this.awareness, [this.doc.clientID])]) {
-      bc.publish(this.bcChannel, message, this)
-    }
-  }
-
-  #disconnectBc (): void {
-    // Tell peers (server and tabs) that this client left, before the channels go.
-    this.#broadcast(encodeAwareness(this.awareness, [this.doc.clientID], new Map()))
-    if (this.bcconnected) {
-      bc.unsubscribe(this.bcChannel, this.#onBcMessage)
-      this.bcconnected = false
-    }
-  }
+  })
 }

@@ -1,4 +1,5 @@
 import { asTokenError, toToken, TokenError, type GetToken, type Token, type TokenReason } from './token.ts'
+import { MAX_DELAY, MS } from './options.ts'
 
 export interface TokenSourceOptions {
   /** How long before expiry (ms) a fresh token is fetched in the background; capped at a fifth of the token's lifetime. Default 30 s. */
@@ -39,6 +40,9 @@ interface Call {
  */
 export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000, timeout = 10_000 }: TokenSourceOptions = {}): TokenSource {
   if (typeof getToken !== 'function') throw new TypeError('createTokenSource: getToken must be a function')
+  for (const [name, value, min] of [['refreshMargin', refreshMargin, 0], ['timeout', timeout, 1]] as const) {
+    if (!(value >= min && value <= MAX_DELAY)) throw new TypeError(`createTokenSource: ${name} must be ${MS(min)}`)
+  }
   const holders = new Set<TokenHolder>()
   let cached: Token | null = null
   let call: Call | null = null
@@ -117,6 +121,11 @@ export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000,
     const delay = stale || refreshFailures > 0
       ? Math.max(1000, Math.min(remaining / 2, stale ? Infinity : 1000 * 2 ** refreshFailures))
       : remaining - Math.min(refreshMargin, lifetime() / 5)
+    // setTimeout fires at once past 2^31−1 ms (a 60-day token): wait that long, then look again
+    if (delay > MAX_DELAY) {
+      refreshTimer = setTimeout(() => schedule(stale), MAX_DELAY)
+      return
+    }
     refreshTimer = setTimeout(() => {
       call ??= start(holder.documentName, 'refresh')
       call.promise.catch((error: TokenError) => {
@@ -135,6 +144,8 @@ export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000,
     },
     hold (holder) {
       holders.add(holder)
+      // the token in hand is the holder's first news: tokens reach a holder this one way only
+      if (cached !== null) holder.onToken(cached)
       if (holders.size === 1) schedule()
       return () => {
         if (!holders.delete(holder) || holders.size > 0) return

@@ -1,8 +1,11 @@
 import type { WireSocketClaims } from '../contract/claims.ts'
 import { readClaims } from './read-claims.ts'
 
-/** Why the provider asks for a token; passed to `getToken` so an app can log or meter calls. */
-export type TokenReason = 'connect' | 'refresh' | 'expired' | 'missing' | 'retry'
+/**
+ * Why the provider asks for a token; passed to `getToken` so an app can log or meter calls.
+ * `rejected`: the server refused the last one (4002: invalid or expired); `missing`: it did not see one (4001).
+ */
+export type TokenReason = 'connect' | 'refresh' | 'rejected' | 'missing' | 'retry'
 
 export interface TokenRequest {
   documentName: string
@@ -29,15 +32,27 @@ export type TokenErrorCode = 'callback' | 'timeout' | 'malformed' | 'expired'
 const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*\.?[\w-]*/g
 const blank = (text: string): string => text.replace(JWT_SHAPE, '[token]')
 
+/** Read what an app's error says without trusting it: a getter may throw, `toString` may lie. */
+const read = (from: unknown, key: string): string => {
+  try {
+    const value = (from as Record<string, unknown>)[key]
+    return typeof value === 'string' ? blank(value) : ''
+  } catch {
+    return ''
+  }
+}
+
 /**
- * The app's own error, kept for debugging but with anything JWT-shaped blanked: an error thrown by
- * `getToken` may quote the token, and `cause` ends up in logs.
+ * The app's own error, kept for debugging but rebuilt from its name and message only, with anything
+ * JWT-shaped blanked: `getToken` may fail with an error (or its `cause`, or `stack`, or a plain object)
+ * that quotes the token, and a cause ends up in logs. Nothing else of it is kept.
  */
 const redact = (cause: unknown): unknown => {
   if (typeof cause === 'string') return blank(cause)
-  if (!(cause instanceof Error)) return cause
-  const copy = new Error(blank(cause.message))
-  copy.name = cause.name
+  if (cause == null || typeof cause === 'number' || typeof cause === 'boolean') return cause
+  if (typeof cause !== 'object') return `[${typeof cause}]`
+  const copy = new Error(read(cause, 'message'))
+  copy.name = read(cause, 'name') || 'Error'
   return copy
 }
 
