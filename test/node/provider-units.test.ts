@@ -144,3 +144,12 @@ test('readClaims accepts and refuses exactly what jose\'s decodeJwt does, and ne
     else assert.deepEqual(actual, normalizeClaims(expected as Record<string, unknown>), `decoded alike: #${inputs.indexOf(input)}`)
   }
 })
+
+test('redirects: the public-suffix list decides what a sibling is (github.io children are different sites)', async () => {
+  const mine = new URL('wss://myapp.github.io/doc')
+  assert.equal(await allowed('wss://attacker.github.io/doc', undefined, mine), false)
+  assert.equal(await allowed('wss://myapp.github.io:8443/doc', undefined, mine), true, 'the same host on another port')
+  assert.equal(await allowed('wss://attacker.co.uk/doc', undefined, new URL('wss://myapp.co.uk/doc')), false)
+  assert.equal(await allowed('wss://eu.myapp.co.uk/doc', undefined, new URL('wss://us.myapp.co.uk/doc')), true)
+  assert.equal(await allowed('wss://us-east-1.wiresocket.net/doc'), true)
+})
