@@ -73,6 +73,12 @@ const configurationErrors: Partial<Record<number, ClosedKind>> = {
 }
 
 type Retry = Extract<Decision, { action: 'retry' }>
+/** y-websocket's default: codes 4400–4499 mean "do not come back". */
+export const defaultShouldReconnect = (event: CloseEventLike): boolean => !(event.code >= 4400 && event.code < 4500)
+
+/** A 401 from discovery: judged as the 4002 close it stands for. */
+export const DISCOVERY_REJECTED: CloseEventLike = { code: CloseCode.InvalidToken, reason: 'Invalid token' }
+
 const retry = (delay: number, reason: TokenReason = 'retry'): Retry => ({ action: 'retry', delay, reason, wakeOnOnline: true })
 const stop = (kind: ClosedKind): Decision => ({ action: 'stop', kind })
 

@@ -1,6 +1,5 @@
 import type * as Y from 'yjs'
-import { removeAwarenessStates } from 'y-protocols/awareness'
-import { ownAwareness } from './own-awareness.ts'
+import { forgetPeers, ownAwareness } from './own-awareness.ts'
 import { Connection } from './connection.ts'
 import { transitions, type ConnectionState, type ProviderAwareness, type WireSocketProviderEvents } from './events.ts'
 import { Stepped } from './stepped.ts'
@@ -12,8 +11,8 @@ import { TokenHold } from './token-hold.ts'
 import { asTokenError, type GetToken, type Token, type TokenError, type TokenReason } from './token.ts'
 import { Route } from './route.ts'
 import {
-  afterClose, afterDrop, afterTokenFailure, noFailures,
-  type ClosedKind, type Counters, type Decision, type LimitKind, type PolicyOptions, type Verdict,
+  afterClose, afterDrop, afterTokenFailure, defaultShouldReconnect, DISCOVERY_REJECTED, noFailures,
+  type ClosedKind, type Counters, type LimitKind, type PolicyOptions, type Verdict,
 } from './policy.ts'
 import { encodeAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
 import { MAX_DELAY, validate, type CloseEventLike, type WebSocketLike, type WireSocketProviderOptions } from './options.ts'
@@ -23,9 +22,6 @@ export type { ConnectionState, ProviderAwareness, WireSocketProviderEvents } fro
 
 /** Like y-websocket: a connection that heard nothing (not even its own awareness echo) for 30 s is dead. */
 const SILENCE_LIMIT = 30_000
-const INVALID_TOKEN: CloseEventLike = { code: 4002, reason: 'Invalid token' }
-
-const defaultShouldReconnect = (event: CloseEventLike): boolean => !(event.code >= 4400 && event.code < 4500)
 
 /**
  * A y-websocket-compatible Yjs provider for WireSocket that owns the token lifecycle.
@@ -234,7 +230,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
         if (located === 'rejected') {
           this.#tokens.invalidate(token)
           this.#enter('waiting')
-          return void this.#carryOut(afterClose(INVALID_TOKEN, this.#counters, this.#policy()), INVALID_TOKEN)
+          return void this.#carryOut(afterClose(DISCOVERY_REJECTED, this.#counters, this.#policy()), DISCOVERY_REJECTED)
         }
         this.#route.discovered ||= needsDiscovery
         if (located !== null) this.#goTo(located)
@@ -300,19 +296,12 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     if (reply !== null) this.#send(reply)
   }
 
-  #policy (): PolicyOptions {
-    return {
-      maxBackoffTime: this.maxBackoffTime,
-      limitRetryDelay: this.#options.limitRetryDelay ?? 30_000,
-      shouldReconnect: event => this.shouldReconnect(event, this),
-      random: Math.random,
-    }
-  }
+  readonly #policy = (): PolicyOptions =>
+    ({ maxBackoffTime: this.maxBackoffTime, limitRetryDelay: this.#options.limitRetryDelay ?? 30_000, shouldReconnect: e => this.shouldReconnect(e, this), random: Math.random })
 
   /**
-   * Give up on this connection from our side (a frame we could not read, silence, a handshake that
-   * never completed, a socket that could not be created) and reconnect after a backoff. `error`, when
-   * given, is reported as `message-error`.
+   * Give up on this connection from our side (an unreadable frame, silence, a handshake that never completed,
+   * a socket that could not be created) and reconnect after a backoff; `error` is reported as `message-error`.
    */
   #drop (error?: unknown): void {
     if (this.#connection !== null) this.#endSocket(null)
@@ -331,23 +320,16 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     if (wasOpen) {
       this.synced = false
       // awareness listeners are app code: they run after the step, like event listeners
-      this.later(() => {
-        const others = [...this.awareness.getStates().keys()].filter(client => client !== this.awareness.clientID)
-        removeAwarenessStates(this.awareness, others, this)
-      })
+      this.later(() => forgetPeers(this.awareness, this))
       this.emit('status', [{ status: 'disconnected' }])
     }
   }
 
   /** Carry out the policy's decision (see policy.ts); returns the wait before the next attempt, if any. */
-  #carryOut ({ decision, counters }: Verdict, event: CloseEventLike = INVALID_TOKEN): number | null {
+  #carryOut ({ decision, counters }: Verdict, event: CloseEventLike = DISCOVERY_REJECTED): number | null {
     // `shouldReconnect` is app code: if it moved the machine, its call wins
     if (this.#state !== 'waiting') return null
     this.#counters = counters
-    return this.#act(decision, event)
-  }
-
-  #act (decision: Decision, event: CloseEventLike): number | null {
     switch (decision.action) {
       case 'retry':
         if (decision.forgetToken === true && this.#socketToken !== null) this.#tokens.invalidate(this.#socketToken)
@@ -355,8 +337,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
         return this.#schedule(decision.delay, decision.reason, decision.wakeOnOnline)
       case 'limit': {
         const retryIn = this.#schedule(decision.delay, 'retry', false)
-        const { limit, value } = decision
-        this.emit('limit', [{ code: event.code, limit, value, retryIn }])
+        this.emit('limit', [{ code: event.code, limit: decision.limit, value: decision.value, retryIn }])
         return retryIn
       }
       case 'stop':
@@ -381,8 +362,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   }
 
   #goTo (to: URL): void {
-    const move = this.#route.goTo(to)
-    if (move !== null) this.emit('redirect', [move])
+    this.#route.goTo(to, move => this.emit('redirect', [move]))
   }
 
   #enterClosed ({ code, reason }: CloseEventLike, kind: ClosedKind): void {

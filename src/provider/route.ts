@@ -34,12 +34,12 @@ export class Route {
       await isRedirectAllowed(to, this.configured, this.#allowedHosts)
   }
 
-  /** Point the next connection at `to` (already judged); returns the move, for the `redirect` event, or null when it is no move. */
-  goTo (to: URL): { from: string; to: string } | null {
-    if (to.href === this.target.href) return null
+  /** Point the next connection at `to` (already judged); `moved` hears of it when it is a move (the `redirect` event). */
+  goTo (to: URL, moved: (move: { from: string; to: string }) => void): void {
+    if (to.href === this.target.href) return
     const from = this.target.href
     this.target = to
-    return { from, to: to.href }
+    moved({ from, to: to.href })
   }
 
   /**
