@@ -10,6 +10,7 @@ import { createTokenSource, type TokenSource } from './token-source.ts'
 import { TokenHold } from './token-hold.ts'
 import { asTokenError, type GetToken, type Token, type TokenError, type TokenReason } from './token.ts'
 import { Route } from './route.ts'
+import { TOKEN_QUERY_PARAM, TOKEN_SUBPROTOCOL } from '../contract/handshake.ts'
 import {
   afterClose, afterDrop, afterTokenFailure, defaultShouldReconnect, DISCOVERY_REJECTED, noFailures,
   type ClosedKind, type Counters, type LimitKind, type PolicyOptions, type Verdict,
@@ -246,7 +247,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
 
   #open (token: Token): void {
     this.#socketToken = token
-    const { tokenTransport, tokenQueryParam = 'token', tokenProtocol = 'access_token', handshakeTimeout = 10_000 } = this.#options
+    const { tokenTransport, tokenQueryParam = TOKEN_QUERY_PARAM, tokenProtocol = TOKEN_SUBPROTOCOL, handshakeTimeout = 10_000 } = this.#options
     const inQuery = tokenTransport === 'query'
     const url = this.#route.url(this.params, inQuery ? [tokenQueryParam, token.value] : undefined).href
     let connection: Connection
@@ -371,8 +372,6 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#enter('closed')
     this.emit('closed', [{ code, reason, kind }, this])
   }
-
-  // ---- traffic ----
 
   #send (message: Uint8Array<ArrayBuffer>): void {
     if (this.#state === 'open') this.#connection?.send(message)
