@@ -10,10 +10,20 @@
  * be judged: it is not in the entry, and is shown as its own row. Exits 1 when ours is larger on
  * either measure. y-websocket is shown for reference.
  */
-import { build } from 'esbuild'
+import { build, type Plugin } from 'esbuild'
 import { gzipSync } from 'node:zlib'
 
 export interface Measured { name: string; minified: number; gzipped: number }
+
+/** What the package's `production` condition selects (rollup.config.mjs builds it the same way): dev.ts swapped for dev.production.ts. */
+const productionBuild: Plugin = {
+  name: 'y-wiresocket-production',
+  setup (b) {
+    b.onResolve({ filter: /\/dev\.ts$/ }, args => args.importer.includes('/src/provider/')
+      ? { path: new URL('../src/provider/dev.production.ts', import.meta.url).pathname }
+      : undefined)
+  },
+}
 
 const measureEntry = async (name: string, contents: string, external: string[]): Promise<Measured> => {
   const result = await build({
@@ -26,6 +36,7 @@ const measureEntry = async (name: string, contents: string, external: string[]):
     write: false,
     external,
     conditions: ['production'],
+    plugins: [productionBuild],
     logLevel: 'silent',
   })
   const code = result.outputFiles[0]?.text ?? ''

@@ -42,9 +42,12 @@ export const fitReason = (reason: string): string => {
   return out
 }
 
+/** Separate from `CloseReason` so that a browser bundle needing only this text leaves the builders out. */
+export const INVALID_TOKEN_REASON = 'Invalid token'
+
 export const CloseReason = {
   missingToken: 'Missing token',
-  invalidToken: 'Invalid token',
+  invalidToken: INVALID_TOKEN_REASON,
   tokenExpired: 'Token expired',
   forbidden: 'Forbidden',
   originNotAllowed: 'Origin not allowed',

@@ -1,4 +1,3 @@
-import * as bc from 'lib0/broadcastchannel'
 import { encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeSyncStep2, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
 
 /** The provider side that tabs of the same origin sync with: its document, awareness and handlers. */
@@ -8,11 +7,14 @@ export interface CrossTabPeer extends SyncPeer {
 }
 
 /**
- * Sync between tabs of one browser over BroadcastChannel (lib0's, with its localStorage fallback), as
- * y-websocket does. No token ever crosses it: only document and awareness messages.
+ * Sync between tabs of one browser over the platform's BroadcastChannel, on the channel name and with
+ * the messages y-websocket uses (lib0's channel is the same BroadcastChannel underneath), so tabs
+ * running either provider sync with each other. Every other object on the channel hears a message,
+ * other providers in this same tab included. No token ever crosses it: only document and awareness
+ * messages. Where there is no BroadcastChannel, there is no cross-tab sync (the server still syncs).
  */
 export class CrossTab {
-  connected = false
+  #channel: BroadcastChannel | null = null
   readonly #peer: CrossTabPeer
   readonly #onError: (error: unknown) => void
 
@@ -21,34 +23,34 @@ export class CrossTab {
     this.#onError = onError
   }
 
-  readonly #onMessage = (data: ArrayBuffer, origin: unknown): void => {
-    if (origin === this) return
-    try {
-      const reply = readMessage(this.#peer.messageHandlers, this.#peer, new Uint8Array(data), false)
-      if (reply !== null) this.publish(reply)
-    } catch (error) {
-      this.#onError(error)
-    }
+  get connected (): boolean {
+    return this.#channel !== null
   }
 
   connect (): void {
     const { bcChannel, doc, awareness } = this.#peer
-    if (!this.connected) {
-      bc.subscribe(bcChannel, this.#onMessage)
-      this.connected = true
+    if (this.#channel === null && typeof BroadcastChannel === 'function') {
+      this.#channel = new BroadcastChannel(bcChannel)
+      this.#channel.onmessage = ({ data }: MessageEvent) => {
+        try {
+          const reply = readMessage(this.#peer.messageHandlers, this.#peer, new Uint8Array(data as ArrayBuffer), false)
+          if (reply !== null) this.publish(reply)
+        } catch (error) {
+          this.#onError(error)
+        }
+      }
     }
     for (const message of [encodeSyncStep1(doc), encodeSyncStep2(doc), encodeQueryAwareness(), encodeAwareness(awareness, [awareness.clientID])]) {
-      bc.publish(bcChannel, message, this)
+      this.publish(message)
     }
   }
 
   publish (message: Uint8Array<ArrayBuffer>): void {
-    if (this.connected) bc.publish(this.#peer.bcChannel, message, this)
+    this.#channel?.postMessage(message)
   }
 
   disconnect (): void {
-    if (!this.connected) return
-    bc.unsubscribe(this.#peer.bcChannel, this.#onMessage)
-    this.connected = false
+    this.#channel?.close()
+    this.#channel = null
   }
 }

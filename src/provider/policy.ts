@@ -1,4 +1,4 @@
-import { CloseCode, CloseReason } from '../contract/close-codes.ts'
+import { CloseCode, INVALID_TOKEN_REASON } from '../contract/close-codes.ts'
 import { jittered, slow } from './backoff.ts'
 import { parseRedirect, type RedirectTarget } from './redirect.ts'
 import type { CloseEventLike } from './options.ts'
@@ -77,7 +77,7 @@ type Retry = Extract<Decision, { action: 'retry' }>
 export const defaultShouldReconnect = (event: CloseEventLike): boolean => !(event.code >= 4400 && event.code < 4500)
 
 /** A 401 from discovery: judged as the 4002 close it stands for. */
-export const DISCOVERY_REJECTED: CloseEventLike = { code: CloseCode.InvalidToken, reason: CloseReason.invalidToken }
+export const DISCOVERY_REJECTED: CloseEventLike = { code: CloseCode.InvalidToken, reason: INVALID_TOKEN_REASON }
 
 const retry = (delay: number, reason: TokenReason = 'retry'): Retry => ({ action: 'retry', delay, reason, wakeOnOnline: true })
 const stop = (kind: ClosedKind): Decision => ({ action: 'stop', kind })

@@ -3,6 +3,7 @@ import { forgetPeers, ownAwareness } from './own-awareness.ts'
 import { Connection } from './connection.ts'
 import { transitions, type ConnectionState, type ProviderAwareness, type WireSocketProviderEvents } from './events.ts'
 import { Stepped } from './stepped.ts'
+import { DEV } from './dev.ts'
 import type { WireSocketClaims, WireSocketLimits } from '../contract/claims.ts'
 import { AttemptWindow } from './backoff.ts'
 import { CrossTab } from './cross-tab.ts'
@@ -182,7 +183,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   // ---- the state machine ----
 
   #enter (next: ConnectionState): void {
-    if (next !== 'destroyed' && !transitions[this.#state].includes(next)) {
+    if (DEV && next !== 'destroyed' && !transitions[this.#state].includes(next)) {
       throw new Error(`WireSocketProvider: illegal transition ${this.#state} → ${next}`)
     }
     this.#state = next

@@ -1,5 +1,6 @@
 import { decodeUtf8 } from 'lib0/string'
 import { normalizeClaims, type WireSocketClaims } from '../contract/claims.ts'
+import { DEV } from './dev.ts'
 
 /**
  * A token's claims, decoded but not verified (the dataplane verifies; the browser only needs to know
@@ -20,7 +21,7 @@ export const readClaims = (jwt: string): WireSocketClaims => {
     }
   } catch {}
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
-    throw new TypeError('Not a JWT: expected three base64url segments with a JSON payload')
+    throw new TypeError(DEV ? 'Not a JWT: expected three base64url segments with a JSON payload' : 'Not a JWT')
   }
   return normalizeClaims(claims as Record<string, unknown>)
 }

@@ -1,5 +1,6 @@
 import { asTokenError, toToken, TokenError, type GetToken, type Token, type TokenReason } from './token.ts'
 import { MAX_DELAY, MS } from './options.ts'
+import { DEV } from './dev.ts'
 
 export interface TokenSourceOptions {
   /** How long before expiry (ms) a fresh token is fetched in the background; capped at a fifth of the token's lifetime. Default 30 s. */
@@ -39,9 +40,9 @@ interface Call {
  * page with many documents asks its backend once per token lifetime.
  */
 export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000, timeout = 10_000 }: TokenSourceOptions = {}): TokenSource {
-  if (typeof getToken !== 'function') throw new TypeError('createTokenSource: getToken must be a function')
+  if (typeof getToken !== 'function') throw new TypeError(`createTokenSource: getToken ${DEV ? 'must be a function' : 'is invalid'}`)
   for (const [name, value, min] of [['refreshMargin', refreshMargin, 0], ['timeout', timeout, 1]] as const) {
-    if (!(value >= min && value <= MAX_DELAY)) throw new TypeError(`createTokenSource: ${name} must be ${MS(min)}`)
+    if (!(value >= min && value <= MAX_DELAY)) throw new TypeError(`createTokenSource: ${name} ${DEV ? `must be ${MS(min)}` : 'is invalid'}`)
   }
   const holders = new Set<TokenHolder>()
   let cached: Token | null = null
@@ -63,7 +64,7 @@ export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000,
   const start = (documentName: string, reason: TokenReason): Call => {
     const controller = new AbortController()
     const { signal } = controller
-    const timer = setTimeout(() => controller.abort(new TokenError('timeout', `getToken did not settle within ${timeout} ms`)), timeout)
+    const timer = setTimeout(() => controller.abort(new TokenError('timeout', DEV ? `getToken did not settle within ${timeout} ms` : '')), timeout)
     const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
     // getToken may throw synchronously, reject, resolve garbage or never settle: each ends as a TokenError.
     const answered = new Promise(resolve => resolve(getToken({ documentName, reason, signal })))
@@ -150,7 +151,7 @@ export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000,
       return () => {
         if (!holders.delete(holder) || holders.size > 0) return
         clearTimeout(refreshTimer)
-        abandonIfUnwanted(call, new TokenError('callback', 'no longer needed'))
+        abandonIfUnwanted(call, new TokenError('callback', DEV ? 'no longer needed' : ''))
       }
     },
   }
