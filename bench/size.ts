@@ -1,8 +1,10 @@
 /**
  * `npm run size`: what `import { WireSocketProvider } from 'y-wiresocket'` ships against what
  * `import { HocuspocusProvider } from '@hocuspocus/provider'` ships, measured the same way in the same
- * run: bundled by esbuild for the browser with the `production` condition (as Vite and webpack resolve
- * it for a production build), minified by esbuild, gzipped at level 9. Two measures:
+ * run: ours is the package's production build (dist/index.production.js, which the `production`
+ * export condition selects in Vite and webpack production builds), generated from rollup.config.mjs;
+ * each is then bundled by esbuild for the browser with the `production` condition, minified by
+ * esbuild and gzipped at level 9. Two measures:
  * - own code: lib0, y-protocols and @hocuspocus/common external (what each package adds to an app that
  *   already has Yjs and its protocols);
  * - with lib0 and y-protocols bundled, yjs external.
@@ -11,21 +13,26 @@
  * either measure. y-websocket is shown for reference.
  */
 import { build, type Plugin } from 'esbuild'
+import { rollup } from 'rollup'
 import { gzipSync } from 'node:zlib'
 
 export interface Measured { name: string; minified: number; gzipped: number }
 
-/** What the package's `production` condition selects (rollup.config.mjs builds it the same way): dev.ts swapped for dev.production.ts. */
-const productionBuild: Plugin = {
-  name: 'y-wiresocket-production',
-  setup (b) {
-    b.onResolve({ filter: /\/dev\.ts$/ }, args => args.importer.includes('/src/provider/')
-      ? { path: new URL('../src/provider/dev.production.ts', import.meta.url).pathname }
-      : undefined)
-  },
+/**
+ * The package's production build, exactly as `npm run build` makes dist/index.production.js (the file
+ * the `production` export condition selects), generated in memory from rollup.config.mjs.
+ */
+const productionEntry = async (): Promise<string> => {
+  const configs = (await import('../rollup.config.mjs')).default
+  const config = configs.find(c => c.output.some(o => o.file === 'dist/index.production.js'))
+  if (config === undefined) throw new Error('rollup.config.mjs builds no dist/index.production.js')
+  const bundle = await rollup(config)
+  const { output } = await bundle.generate({ format: 'es' })
+  await bundle.close()
+  return output[0].code
 }
 
-const measureEntry = async (name: string, contents: string, external: string[]): Promise<Measured> => {
+const measureEntry = async (name: string, contents: string, external: string[], plugins: Plugin[] = []): Promise<Measured> => {
   const result = await build({
     stdin: { contents, resolveDir: process.cwd(), loader: 'ts' },
     bundle: true,
@@ -36,7 +43,7 @@ const measureEntry = async (name: string, contents: string, external: string[]):
     write: false,
     external,
     conditions: ['production'],
-    plugins: [productionBuild],
+    plugins,
     logLevel: 'silent',
   })
   const code = result.outputFiles[0]?.text ?? ''
@@ -44,17 +51,26 @@ const measureEntry = async (name: string, contents: string, external: string[]):
 }
 
 const protocols = ['yjs', 'y-protocols', 'y-protocols/*', 'lib0', 'lib0/*']
-// the package's source entry: what 'y-wiresocket' resolves to once built
-const ours = "export { WireSocketProvider } from './src/index.ts'"
 const theirs = "export { HocuspocusProvider } from '@hocuspocus/provider'"
 
-export const measureSizes = async (): Promise<{ own: [Measured, Measured]; bundled: [Measured, Measured]; others: Measured[] }> => ({
+export const measureSizes = async (): Promise<{ own: [Measured, Measured]; bundled: [Measured, Measured]; others: Measured[] }> => {
+  // what `import { WireSocketProvider } from 'y-wiresocket'` resolves to in a production build
+  const code = await productionEntry()
+  const built: Plugin = {
+    name: 'y-wiresocket-production-build',
+    setup (b) {
+      b.onResolve({ filter: /^y-wiresocket$/ }, () => ({ path: 'y-wiresocket', namespace: 'built' }))
+      b.onLoad({ filter: /.*/, namespace: 'built' }, () => ({ contents: code, loader: 'js', resolveDir: process.cwd() }))
+    },
+  }
+  const ours = "export { WireSocketProvider } from 'y-wiresocket'"
+  return {
   own: [
-    await measureEntry('y-wiresocket (own code)', ours, [...protocols, 'tldts']),
+    await measureEntry('y-wiresocket (own code)', ours, [...protocols, 'tldts'], [built]),
     await measureEntry('@hocuspocus/provider (own code)', theirs, [...protocols, '@hocuspocus/common']),
   ],
   bundled: [
-    await measureEntry('y-wiresocket + lib0/y-protocols', ours, ['yjs', 'tldts']),
+    await measureEntry('y-wiresocket + lib0/y-protocols', ours, ['yjs', 'tldts'], [built]),
     await measureEntry('@hocuspocus/provider + lib0/y-protocols/common', theirs, ['yjs']),
   ],
   others: [
@@ -62,7 +78,8 @@ export const measureSizes = async (): Promise<{ own: [Measured, Measured]; bundl
     await measureEntry('y-websocket (own code)', "export { WebsocketProvider } from 'y-websocket'", protocols),
     await measureEntry('y-websocket + lib0/y-protocols', "export { WebsocketProvider } from 'y-websocket'", ['yjs']),
   ],
-})
+  }
+}
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const { own, bundled, others } = await measureSizes()
