@@ -145,8 +145,9 @@ export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000,
     },
     hold (holder) {
       holders.add(holder)
-      // the token in hand is the holder's first news: tokens reach a holder this one way only
-      if (cached !== null) holder.onToken(cached)
+      // the usable token in hand is the holder's first news: tokens reach a holder this one way only
+      const hit = current()
+      if (hit !== null) holder.onToken(hit)
       if (holders.size === 1) schedule()
       return () => {
         if (!holders.delete(holder) || holders.size > 0) return
