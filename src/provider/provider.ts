@@ -165,12 +165,13 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.step(() => {
       if (this.#state === 'destroyed') return
       this.disconnect()
+      // first: app listeners that the teardown below triggers (awareness 'change') find it destroyed
+      this.#enter('destroyed')
       this.#intervals.forEach(clearInterval)
       globalThis.removeEventListener?.('online', this.#onOnline)
       this.doc.off('update', this.#onDocUpdate)
       this.awareness.off('update', this.#onAwarenessUpdate)
       this.#releaseAwareness()
-      this.#enter('destroyed')
       super.destroy()
     })
   }
@@ -363,9 +364,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     return 0
   }
 
-  #goTo (to: URL): void {
-    this.#route.goTo(to, move => this.emit('redirect', [move]))
-  }
+  readonly #goTo = (to: URL): void => this.#route.goTo(to, move => this.emit('redirect', [move]))
 
   #enterClosed ({ code, reason }: CloseEventLike, kind: ClosedKind): void {
     this.shouldConnect = false

@@ -190,3 +190,59 @@ for (const { event, when, accept, setup } of scenarios.filter(s => ['status', 's
     }
   })
 }
+
+// Not our events, but listeners all the same: the document's and the awareness' own, which the
+// provider triggers in the middle of reading a frame or ending a socket.
+
+test('disconnect() from a doc update listener while the provider applies a server frame', async () => {
+  const log: Array<{ url: string; protocols: string[] }> = []
+  const a = client(dp, 'reentry-doc-update', { WebSocketPolyfill: recordingWebSocket(log), ...fast })
+  const b = client(dp, 'reentry-doc-update', fast)
+  try {
+    await synced(a.provider)
+    await synced(b.provider)
+    const heard = new Promise<void>(resolve => a.doc.on('update', (_update: Uint8Array, origin: unknown) => {
+      if (origin !== a.provider) return
+      a.provider.disconnect()
+      resolve()
+    }))
+    b.doc.getText('text').insert(0, 'from b')
+    await heard
+    const sockets = log.length
+    await settle()
+    assert.equal(a.provider.state, 'idle')
+    assert.equal(log.length, sockets, 'no socket opened after the call')
+  } finally {
+    a.provider.destroy()
+    b.provider.destroy()
+  }
+})
+
+test('destroy() from an awareness change listener when a drop forgets the peers', async () => {
+  const log: Array<{ url: string; protocols: string[] }> = []
+  const a = client(dp, 'reentry-awareness', { WebSocketPolyfill: recordingWebSocket(log), ...fast })
+  const b = client(dp, 'reentry-awareness', fast)
+  try {
+    b.provider.awareness.setLocalStateField('user', 'b')
+    await synced(a.provider)
+    await new Promise<void>(resolve => {
+      const check = (): void => { if (a.provider.awareness.getStates().has(b.provider.awareness.clientID)) resolve() }
+      a.provider.awareness.on('change', check)
+      check()
+    })
+    const called = new Promise<void>(resolve => a.provider.awareness.on('change', ({ removed }: { removed: number[] }) => {
+      if (removed.length === 0 || a.provider.state === 'destroyed') return
+      a.provider.destroy()
+      resolve()
+    }))
+    dp.dropConnections()
+    await called
+    const sockets = log.length
+    await settle()
+    assert.equal(a.provider.state, 'destroyed')
+    assert.equal(log.length, sockets, 'no socket opened after the call')
+  } finally {
+    a.provider.destroy()
+    b.provider.destroy()
+  }
+})
