@@ -6,6 +6,7 @@ import esbuild from 'rollup-plugin-esbuild'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import { dts } from 'rollup-plugin-dts'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
 const deps = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]
@@ -17,6 +18,18 @@ const externalOf = bundled => id =>
 
 const entries = { index: 'src/index.ts', server: 'src/server/index.ts', redis: 'src/redis/index.ts', local: 'src/local/index.ts' }
 
+// The browser entry's production build (the `production` export condition): src/provider/dev.ts
+// swapped for dev.production.ts, so long messages and dev-only checks are left out (see dev.ts).
+const production = {
+  name: 'y-wiresocket-production',
+  resolveId (source, importer) {
+    if (importer?.includes('/src/provider/') && source.endsWith('/dev.ts')) {
+      return fileURLToPath(new URL('./src/provider/dev.production.ts', import.meta.url))
+    }
+    return null
+  },
+}
+
 export default [
   ...Object.entries(entries).map(([name, input]) => ({
     input,
@@ -24,6 +37,15 @@ export default [
     plugins: [esbuild({ target: 'es2022' })],
     output: { file: `dist/${name}.js`, format: 'es', sourcemap: true },
   })),
+  {
+    input: entries.index,
+    external,
+    plugins: [production, esbuild({ target: 'es2022' })],
+    output: [
+      { file: 'dist/index.production.js', format: 'es', sourcemap: true },
+      { file: 'dist/index.production.cjs', format: 'cjs', sourcemap: true, exports: 'named' },
+    ],
+  },
   ...Object.entries(entries).map(([name, input]) => ({
     input,
     external: externalOf(ESM_ONLY),

@@ -1,5 +1,3 @@
-import { decodeJwt } from 'jose'
-
 /** Plan limits carried by the token's `limits` claim (contract §2). */
 export interface WireSocketLimits {
   maxConnections?: number
@@ -92,18 +90,4 @@ export const normalizeClaims = (payload: Record<string, unknown>): WireSocketCla
     nbf: toSeconds(payload.nbf),
     jti: optionalString(payload.jti),
   }
-}
-
-/**
- * Decode (without verifying) a WireSocket access token. Throws a `TypeError` that never contains the
- * token when the input is not a JWT.
- */
-export const decodeClaims = (token: string): WireSocketClaims => {
-  let payload: Record<string, unknown>
-  try {
-    payload = decodeJwt(token) as Record<string, unknown>
-  } catch {
-    throw new TypeError('Not a JWT: expected three base64url segments with a JSON payload')
-  }
-  return normalizeClaims(payload)
 }

@@ -25,9 +25,29 @@ export const REGION_PREFIX = 'REGION:'
 /** RFC 6455: a close frame's reason is at most 123 UTF-8 bytes. */
 export const MAX_CLOSE_REASON_BYTES = 123
 
+/**
+ * `reason` cut to fit a close frame (`ws` throws beyond 123 bytes; browsers throw a SyntaxError): by
+ * UTF-8 bytes, never in the middle of a character. TextEncoder, so it runs wherever a close is sent.
+ */
+export const fitReason = (reason: string): string => {
+  const encoder = new TextEncoder()
+  if (encoder.encode(reason).length <= MAX_CLOSE_REASON_BYTES) return reason
+  let out = ''
+  let bytes = 0
+  for (const ch of reason) {
+    bytes += encoder.encode(ch).length
+    if (bytes > MAX_CLOSE_REASON_BYTES) break
+    out += ch
+  }
+  return out
+}
+
+/** Separate from `CloseReason` so that a browser bundle needing only this text leaves the builders out. */
+export const INVALID_TOKEN_REASON = 'Invalid token'
+
 export const CloseReason = {
   missingToken: 'Missing token',
-  invalidToken: 'Invalid token',
+  invalidToken: INVALID_TOKEN_REASON,
   tokenExpired: 'Token expired',
   forbidden: 'Forbidden',
   originNotAllowed: 'Origin not allowed',

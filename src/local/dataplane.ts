@@ -10,6 +10,7 @@ import { appKeyOf, Registry } from './registry.ts'
 import { TokenIssuer } from './tokens.ts'
 import { TokenService } from './token-service.ts'
 import type { HandshakeRecord, LocalApp, LocalDataplane, LocalDataplaneOptions, TokenRequestRecord, WireSocketLimits } from './types.ts'
+import { WIRESOCKET_ISSUER } from '../contract/identity.ts'
 
 export const DEFAULT_REGIONS = ['eu-central-1', 'us-east-1'] as const
 
@@ -50,7 +51,7 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
 
   const registry = new Registry({ limits: { ...DEFAULT_LIMITS, ...options.limits }, allowedDomains: options.allowedDomains ?? [] })
   const issuer = new TokenIssuer(registry, {
-    issuer: options.issuer ?? 'https://api.wiresocket.com',
+    issuer: options.issuer ?? WIRESOCKET_ISSUER,
     accessTokenTtl,
     now,
     licenseRegionCode: `aws-${regionSpecs[0]!.name}`,

@@ -11,6 +11,9 @@ import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, readSyncSte
 import type { RawData, WebSocket } from 'ws'
 import { messageAuth, messageAwareness, messageQueryAwareness, messageSync } from '../contract/messages.ts'
 import type { DocumentEntry, DocumentPeer } from './documents.ts'
+import { fitReason } from '../contract/close-codes.ts'
+
+export { fitReason }
 
 export interface CloseRequest { code: number; reason: string }
 
@@ -19,19 +22,6 @@ export interface SessionHooks {
   beforeUpdate (session: SyncSession): CloseRequest | undefined
   /** Called once when the session ends, however it ends. */
   onEnd (session: SyncSession): void
-}
-
-const MAX_CLOSE_REASON_BYTES = 123
-
-/** RFC 6455 caps a reason at 123 bytes and `ws` throws beyond that: cut by bytes, never mid-character. */
-export const fitReason = (reason: string): string => {
-  if (Buffer.byteLength(reason) <= MAX_CLOSE_REASON_BYTES) return reason
-  let out = ''
-  for (const ch of reason) {
-    if (Buffer.byteLength(out + ch) > MAX_CLOSE_REASON_BYTES) break
-    out += ch
-  }
-  return out
 }
 
 const toBytes = (data: RawData): Uint8Array => {

@@ -10,8 +10,8 @@ import { SlidingWindow } from './rate-limit.ts'
 import { API_SCOPE, type TokenIssuer } from './tokens.ts'
 import type { Registry } from './registry.ts'
 import type { LocalApp, TokenRequestRecord } from './types.ts'
+import { OFFLINE_ACCESS_SCOPE as OFFLINE_SCOPE } from '../contract/identity.ts'
 
-const OFFLINE_SCOPE = 'offline_access'
 const KNOWN_SCOPES = new Set([API_SCOPE, OFFLINE_SCOPE])
 const MAX_FORM_BYTES = 64 * 1024
 const JWKS_PATH = /^\/([^/]+)\/\.well-known\/jwks$/

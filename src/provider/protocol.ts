@@ -73,6 +73,7 @@ export const encodeUpdate = (update: Uint8Array): Uint8Array<ArrayBuffer> =>
   encodeMessage(messageSync, (encoder) => syncProtocol.writeUpdate(encoder, update))
 
 export const encodeAwareness = (awareness: awarenessProtocol.Awareness, clients: number[], states?: Map<number, { [key: string]: unknown }>): Uint8Array<ArrayBuffer> =>
-  encodeMessage(messageAwareness, (encoder) => encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients, states)))
+  // only clients the awareness knows: y-protocols throws for one it has no clock for
+  encodeMessage(messageAwareness, (encoder) => encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients.filter(c => awareness.meta.has(c)), states)))
 
 export const encodeQueryAwareness = (): Uint8Array<ArrayBuffer> => encodeMessage(messageQueryAwareness)

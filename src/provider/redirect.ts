@@ -28,11 +28,23 @@ export const parentDomain = (hostname: string): string | null => {
 }
 
 /**
+ * The registrable domain (public suffix + one label) per the public-suffix list, private section
+ * included: `myapp.github.io` is its own site, not a sibling of `attacker.github.io`. The list is
+ * large, so it is loaded only when a redirect to another host must be judged.
+ */
+const site = async (hostname: string): Promise<string | null> => {
+  const { getDomain } = await import('tldts')
+  return getDomain(hostname, { allowPrivateDomains: true })
+}
+
+/**
  * May the provider follow a redirect (and present its token) to `target`? Explicit patterns are exact
  * hosts (`host` or `host:port`) or `*.domain`. Without them: siblings of the configured host under the
- * same parent domain, or, on loopback, the same hostname on any port. Never a downgrade from wss to ws.
+ * same parent domain, unless that parent is a public suffix (`github.io`: its children are different
+ * sites), or, on loopback, the same hostname on any port. Never a downgrade from wss to ws.
+ * Synchronous unless the public-suffix list must be consulted; a list that cannot be loaded refuses.
  */
-export const isRedirectAllowed = (target: URL, configured: URL, patterns?: readonly string[]): boolean => {
+export const isRedirectAllowed = (target: URL, configured: URL, patterns?: readonly string[]): boolean | Promise<boolean> => {
   if (target.protocol !== 'wss:' && target.protocol !== 'ws:') return false
   if (target.protocol === 'ws:' && configured.protocol === 'wss:') return false
   if (target.username !== '' || target.password !== '') return false
@@ -43,5 +55,7 @@ export const isRedirectAllowed = (target: URL, configured: URL, patterns?: reado
   }
   if (LOOPBACK.has(configured.hostname)) return target.hostname === configured.hostname
   const parent = parentDomain(configured.hostname)
-  return parent !== null && parentDomain(target.hostname) === parent
+  if (parent === null || parentDomain(target.hostname) !== parent) return false
+  if (target.hostname === configured.hostname) return true
+  return site(configured.hostname).then(own => own !== null && (parent === own || parent.endsWith(`.${own}`)), () => false)
 }

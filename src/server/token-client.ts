@@ -4,14 +4,15 @@
  * a shared promise, across processes through the store's lock); rotating refresh tokens stored as they
  * rotate; client credentials when there is no usable refresh token, or once after `invalid_grant`.
  */
-import { decodeClaims, type WireSocketClaims } from '../contract/claims.ts'
+import type { WireSocketClaims } from '../contract/claims.ts'
+import { decodeClaims } from './decode-claims.ts'
 import { WireSocketTokenError, withRetryAfter } from './oauth-errors.ts'
 import { boundedStoreCall, readStoredState, type StoreCall } from './store-calls.ts'
 import { requestToken, type FetchLike, type TokenReply } from './token-endpoint.ts'
 import { createMemoryTokenStore, type ReleaseLock, type StoredTokenState, type TokenStore } from './token-store.ts'
 
-export const DEFAULT_TOKEN_URL = 'https://api.wiresocket.com/connect/token'
-export const TOKEN_SCOPE = 'WireSocket.API offline_access'
+import { WIRESOCKET_TOKEN_URL as DEFAULT_TOKEN_URL, TOKEN_REQUEST_SCOPE as TOKEN_SCOPE } from '../contract/identity.ts'
+export { DEFAULT_TOKEN_URL, TOKEN_SCOPE }
 /** Contract §1: refresh tokens live 7 days from the client-credentials grant. */
 export const REFRESH_TOKEN_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000
 

@@ -8,9 +8,8 @@ import { normalizeClaims, type WireSocketClaims } from '../contract/claims.ts'
 import { createJwksFetchGuard, JwksHeld } from './jwks-fetch-guard.ts'
 import type { FetchLike } from './token-endpoint.ts'
 
-export const WIRESOCKET_ISSUER = 'https://api.wiresocket.com'
-export const WIRESOCKET_AUDIENCE = 'WireSocket.API'
-const REQUIRED_SCOPE = 'WireSocket.API'
+import { WIRESOCKET_AUDIENCE, WIRESOCKET_ISSUER, WIRESOCKET_SCOPE as REQUIRED_SCOPE } from '../contract/identity.ts'
+export { WIRESOCKET_AUDIENCE, WIRESOCKET_ISSUER } from '../contract/identity.ts'
 
 export type WireSocketVerifyErrorCode =
   /** Not a compact JWS, or not RS256. */
