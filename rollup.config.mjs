@@ -39,7 +39,7 @@ export default [
   })),
   {
     input: entries.index,
-    external,
+    external: externalOf([]),
     plugins: [production, esbuild({ target: 'es2022' })],
     output: [
       { file: 'dist/index.production.js', format: 'es', sourcemap: true },

@@ -24,7 +24,7 @@ export interface Measured { name: string; minified: number; gzipped: number }
  */
 const productionEntry = async (): Promise<string> => {
   const configs = (await import('../rollup.config.mjs')).default
-  const config = configs.find(c => c.output.some(o => o.file === 'dist/index.production.js'))
+  const config = configs.find(c => [c.output].flat().some(o => o.file === 'dist/index.production.js'))
   if (config === undefined) throw new Error('rollup.config.mjs builds no dist/index.production.js')
   const bundle = await rollup(config)
   const { output } = await bundle.generate({ format: 'es' })
