@@ -50,6 +50,12 @@ export class DocumentEntry {
     })
   }
 
+  /** Whether a peer other than `asker` announced this awareness client id (and so owns it). */
+  isAnnouncedByOther (clientId: number, asker: DocumentPeer): boolean {
+    for (const peer of this.peers) if (peer !== asker && peer.awarenessIds.has(clientId)) return true
+    return false
+  }
+
   private isPeer (origin: unknown): origin is DocumentPeer {
     return typeof origin === 'object' && origin !== null && this.peers.has(origin as DocumentPeer)
   }

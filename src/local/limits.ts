@@ -7,12 +7,13 @@ import { CloseCode, CloseReason } from '../contract/close-codes.ts'
 import type { WireSocketLimits } from '../contract/claims.ts'
 import type { DataplaneContext } from './context.ts'
 import type { DocumentEntry } from './documents.ts'
-import type { CloseRequest, SyncSession } from './sync-session.ts'
+import type { CloseRequest, DocumentSession } from './document-session.ts'
 
+/** Open sockets of an app: a socket carrying several documents (Hocuspocus) counts once. */
 export const connectionsOf = (ctx: DataplaneContext, appKey: string): number => {
-  let n = 0
-  for (const session of ctx.sessions) if (session.meta.appKey === appKey) n++
-  return n
+  const sockets = new Set<object>()
+  for (const session of ctx.sessions) if (session.meta.appKey === appKey) sockets.add(session.meta.connection)
+  return sockets.size
 }
 
 /** 4004 → 4005 → 4008, checked against the state as it is at the moment of joining. */
@@ -39,7 +40,7 @@ export const admissionVerdict = (
 }
 
 /** One client update against the app's sliding window; the socket that overflows it is closed 4006. */
-export const opsVerdict = (ctx: DataplaneContext, session: SyncSession): CloseRequest | undefined => {
+export const opsVerdict = (ctx: DataplaneContext, session: DocumentSession): CloseRequest | undefined => {
   const limit = session.meta.opsPerMinute
   if (limit === undefined) {
     ctx.opsWindow.add(session.meta.appKey)

@@ -10,12 +10,14 @@ import { CloseCode, CloseReason, MAX_CLOSE_REASON_BYTES } from '../contract/clos
 import { isValidDocumentName } from '../contract/document-name.ts'
 import type { DataplaneContext } from './context.ts'
 import { documentKeyOf } from './documents.ts'
-import { presentedToken, selectProtocol } from './handshake.ts'
+import { presentedToken, redactUrl, selectProtocol } from './handshake.ts'
 import { handleHttp } from './http-routes.ts'
 import { clientIp, closeServer, guardClientErrors, listen, sendJson } from './http-util.ts'
 import { admissionVerdict, opsVerdict } from './limits.ts'
 import { appKeyOf } from './registry.ts'
-import { fitReason, SyncSession, type CloseRequest } from './sync-session.ts'
+import { fitReason } from './close-reason.ts'
+import type { CloseRequest } from './document-session.ts'
+import { SyncSession } from './sync-session.ts'
 import type { HandshakeRecord } from './types.ts'
 import { originAllowed, verifyAccessToken, type VerifiedToken } from './verify.ts'
 
@@ -74,13 +76,13 @@ export class RegionServer {
     const presented = presentedToken(req, url)
     const record: HandshakeRecord = {
       region: this.name,
-      url: rawUrl,
+      url: redactUrl(rawUrl),
       origin,
       transport: presented.transport,
       protocolHeader: req.headers['sec-websocket-protocol'] !== undefined,
       outcome: { code: 1006, reason: 'Socket closed during handshake' },
     }
-    ctx.handshakes.push(record)
+    ctx.recordHandshake(record)
 
     if (!ctx.connectLimiter.hit(clientIp(req), ctx.rateLimits.connectPerMinute).ok) {
       record.outcome = { code: 429, reason: 'Too Many Requests' }
@@ -140,19 +142,20 @@ export class RegionServer {
     if (verdict) return verdict
 
     const entry = ctx.documents.open(key, appKey, name, this.name)
-    const session = new SyncSession(ws, entry, { appKey, jti: token?.claims.jti, opsPerMinute: token?.claims.limits?.opsPerMinute }, {
+    const transport = new SyncSession(ws, entry, { appKey, jti: token?.claims.jti, opsPerMinute: token?.claims.limits?.opsPerMinute }, {
       beforeUpdate: s => opsVerdict(ctx, s),
       onEnd: s => {
         ctx.sessions.delete(s)
         ctx.documents.leave(s.entry, s)
       },
-    })
+    }, { limits: ctx.sessionLimits, maxBufferedBytes: ctx.maxBufferedBytes })
+    const session = transport.session
     ctx.sessions.add(session)
     ctx.documents.join(entry, session)
     if (token && ctx.closeOnExpiry) {
       session.closeAt(token.expiresAtMs, ctx.now, { code: CloseCode.InvalidToken, reason: CloseReason.tokenExpired })
     }
-    session.start()
+    transport.start()
     ctx.log(`${this.name}: accepted ${name}`)
     return undefined
   }
