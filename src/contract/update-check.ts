@@ -1,8 +1,8 @@
 /**
  * A structural check of a Yjs update (v1 encoding) that runs before Yjs sees it.
  *
- * Why: Yjs trusts the counts an update declares. `01 ff ff ff 0f 01 00` (7 bytes) declares 268 million
- * structs and Yjs allocates an array for all of them before it notices the bytes run out (270 MB and
+ * Why: Yjs trusts the counts an update declares. `01 ff ff ff 0f 01 00` (7 bytes) declares 33.5 million
+ * structs (33.5 million) and Yjs allocates an array for all of them before it notices the bytes run out (270 MB and
  * over a second of a blocked event loop). Every declared count here is held against the bytes that are
  * left (each struct, string, entry or value takes at least one byte), so an update that lies about its
  * size is refused after reading at most its own length, in time linear in that length, allocating
@@ -155,6 +155,7 @@ const skipContent = (decoder: decoding.Decoder, content: number, maxDepth: numbe
 const skipStruct = (decoder: decoding.Decoder, maxDepth: number): void => {
   const info = readByte(decoder)
   const content = info & CONTENT_BITS
+  if (content > CONTENT_SKIP) throw new Malformed(`unknown content ref ${content}`)
   if (content === CONTENT_GC || content === CONTENT_SKIP) {
     readUint(decoder) // length in clock units: allocates nothing in Yjs
     return

@@ -37,7 +37,8 @@ const positive = (value: number | undefined, fallback: number, name: string): nu
 /** Per-client bounds (issue 10); docs/limits.md says what each one stops. */
 export const DEFAULT_BOUNDS = {
   maxBufferedBytes: 8 * 1024 * 1024,
-  maxPendingBytes: 32 * 1024,
+  maxPendingBytes: 256 * 1024,
+  maxPendingStructs: 32,
   maxContentDepth: 256,
   maxAwarenessStateBytes: 16 * 1024,
   maxAwarenessDepth: 32,
@@ -77,6 +78,7 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
   const maxHandshakeRecords = bound('maxHandshakeRecords')
   const sessionLimits = {
     maxPendingBytes: bound('maxPendingBytes'),
+    maxPendingStructs: bound('maxPendingStructs'),
     maxContentDepth: bound('maxContentDepth'),
     awareness: {
       maxStateBytes: bound('maxAwarenessStateBytes'),

@@ -24,6 +24,8 @@ export interface SessionLimits {
   awareness: AwarenessLimits
   /** Bytes of not-yet-integrable update (missing dependencies) one document may hold. */
   maxPendingBytes: number
+  /** Structs and delete ranges that arrived while the document held pending state. */
+  maxPendingStructs: number
   /** Nesting of Y.Map/Y.Array values inside an update. */
   maxContentDepth: number
 }
@@ -201,14 +203,32 @@ export class DocumentSession implements DocumentPeer {
     }
     // Applied here rather than through readSyncMessage, which swallows and console.logs errors.
     Y.applyUpdate(this.entry.doc, update, this)
-    if (pendingBytes(this.entry.doc) > this.limits.maxPendingBytes) {
-      // Yjs re-merges its whole pending update with every new one: left to grow, that is quadratic CPU.
-      this.entry.doc.store.pendingStructs = null
-      this.entry.doc.store.pendingDs = null
-      this.close({ code: InvalidPayload, reason: `Pending updates exceed ${this.limits.maxPendingBytes} bytes` })
-      return undefined
+    return this.boundPending(shape.structs + shape.deletes) ? 'update' : undefined
+  }
+
+  /**
+   * Yjs keeps updates with missing dependencies and re-merges all of them with every new update: left
+   * to grow, that is quadratic CPU (2,500 updates of 34 bytes: 11 s). Past the bound, the sender of the
+   * update that crossed it is closed and the document's pending state is dropped.
+   */
+  private boundPending (structs: number): boolean {
+    const { doc } = this.entry
+    const bytes = pendingBytes(doc)
+    if (bytes === 0) {
+      this.entry.pendingStructs = 0
+      return true
     }
-    return 'update'
+    // Counted per arriving update rather than read back from Yjs' merged form (which would cost a decode).
+    this.entry.pendingStructs += structs
+    if (bytes <= this.limits.maxPendingBytes && this.entry.pendingStructs <= this.limits.maxPendingStructs) return true
+    doc.store.pendingStructs = null
+    doc.store.pendingDs = null
+    this.entry.pendingStructs = 0
+    const reason = bytes > this.limits.maxPendingBytes
+      ? `Pending updates exceed ${this.limits.maxPendingBytes} bytes`
+      : `Pending updates exceed ${this.limits.maxPendingStructs} structs`
+    this.close({ code: InvalidPayload, reason })
+    return false
   }
 
   /** Step 2 for the client's state vector; the same step 1 again while that answer is queued is ignored. */

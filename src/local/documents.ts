@@ -24,6 +24,8 @@ export class DocumentEntry {
   readonly awareness = new Awareness(this.doc)
   readonly peers = new Set<DocumentPeer>()
   graceTimer: NodeJS.Timeout | undefined
+  /** Structs received while the doc held updates with missing dependencies (see DocumentSession). */
+  pendingStructs = 0
 
   constructor (readonly key: string, readonly appKey: string, readonly name: string, public region: string) {
     // The server is not a participant: it must not show up in anyone's awareness.

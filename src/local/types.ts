@@ -40,9 +40,14 @@ export interface LocalDataplaneOptions {
   /**
    * Bytes of updates with missing dependencies one document may hold (Yjs re-merges them with every new
    * update). The update that grows it past this closes its sender 1007 and the pending state is dropped.
-   * Default 32 KiB.
+   * Default 256 KiB.
    */
   maxPendingBytes?: number
+  /**
+   * Structs (and delete ranges) one document may receive while it holds such pending state; each one
+   * makes every later update cost more. Past it, as for `maxPendingBytes`. Default 32.
+   */
+  maxPendingStructs?: number
   /** Nesting of arrays/objects inside Y.Map/Y.Array values of one update; deeper closes 1007. Default 256. */
   maxContentDepth?: number
   /** Bytes of one client's awareness state (JSON); larger closes 1008. Default 16 KiB. */
