@@ -20,7 +20,7 @@ const withDataplane = async (options: LocalDataplaneOptions, fn: (dp: Awaited<Re
   }
 }
 
-test('every per-client bound is an option: invalid values throw a RangeError naming it', async () => {
+test('every per-client bound is an option: invalid values throw a RangeError naming it', { timeout: 15_000 }, async () => {
   for (const name of ['maxBufferedBytes', 'maxPendingBytes', 'maxPendingStructs', 'maxContentDepth', 'maxAwarenessStateBytes', 'maxAwarenessDepth', 'maxAwarenessIds', 'maxHandshakeRecords'] as const) {
     for (const value of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       await assert.rejects(startLocalDataplane({ [name]: value }), new RangeError(`${name} must be a positive integer`))
@@ -40,7 +40,7 @@ const lyingUpdates: Array<[string, number[], RegExp]> = [
 ]
 
 for (const [what, bytes, reason] of lyingUpdates) {
-  test(`an update with ${what} is refused with 1007 before Yjs sees it; the document is untouched`, async () => {
+  test(`an update with ${what} is refused with 1007 before Yjs sees it; the document is untouched`, { timeout: 15_000 }, async () => {
     await withDataplane({}, async dp => {
       const url = `${dp.regions[0]!.url}/liars`
       const token = await dp.mintToken()
@@ -62,7 +62,7 @@ for (const [what, bytes, reason] of lyingUpdates) {
   })
 }
 
-test('Y.Map values nested deeper than maxContentDepth are refused with 1007; shallower ones sync', async () => {
+test('Y.Map values nested deeper than maxContentDepth are refused with 1007; shallower ones sync', { timeout: 15_000 }, async () => {
   await withDataplane({ maxContentDepth: 8 }, async dp => {
     const url = `${dp.regions[0]!.url}/deep`
     const token = await dp.mintToken()
@@ -80,7 +80,7 @@ test('Y.Map values nested deeper than maxContentDepth are refused with 1007; sha
   })
 })
 
-test('pending state past maxPendingStructs closes its sender 1007 and is dropped; the document keeps syncing', async () => {
+test('pending state past maxPendingStructs closes its sender 1007 and is dropped; the document keeps syncing', { timeout: 15_000 }, async () => {
   await withDataplane({ maxPendingStructs: 4 }, async dp => {
     const url = `${dp.regions[0]!.url}/pending`
     const token = await dp.mintToken()
@@ -107,7 +107,7 @@ test('pending state past maxPendingStructs closes its sender 1007 and is dropped
 
 // ---- 10.10: awareness poisoning ----------------------------------------------------------------
 
-test('an awareness state past maxAwarenessStateBytes, or nested past maxAwarenessDepth, closes 1008; joins keep working', async () => {
+test('an awareness state past maxAwarenessStateBytes, or nested past maxAwarenessDepth, closes 1008; joins keep working', { timeout: 15_000 }, async () => {
   await withDataplane({}, async dp => {
     const url = `${dp.regions[0]!.url}/presence`
     const token = await dp.mintToken()
@@ -129,7 +129,7 @@ test('an awareness state past maxAwarenessStateBytes, or nested past maxAwarenes
   })
 })
 
-test('a connection can neither overwrite nor delete another connection\'s awareness client id', async () => {
+test('a connection can neither overwrite nor delete another connection\'s awareness client id', { timeout: 15_000 }, async () => {
   await withDataplane({}, async dp => {
     const url = `${dp.regions[0]!.url}/owners`
     const token = await dp.mintToken()
@@ -160,7 +160,7 @@ const stateOf = async (url: string, token: string, id: number): Promise<string[]
   return [name]
 }
 
-test('a connection announcing more than maxAwarenessIds client ids is closed 1008', async () => {
+test('a connection announcing more than maxAwarenessIds client ids is closed 1008', { timeout: 15_000 }, async () => {
   await withDataplane({ maxAwarenessIds: 3 }, async dp => {
     const ws = await accepted(`${dp.regions[0]!.url}/many-ids`, await dp.mintToken())
     const closed = nextClose(ws)
@@ -171,7 +171,7 @@ test('a connection announcing more than maxAwarenessIds client ids is closed 100
 
 // ---- 10.11: sync step 2 counts against opsPerMinute ------------------------------------------------
 
-test('edits sent as sync step 2 count against opsPerMinute like updates: the sixth of five closes 4006', async () => {
+test('edits sent as sync step 2 count against opsPerMinute like updates: the sixth of five closes 4006', { timeout: 15_000 }, async () => {
   await withDataplane({}, async dp => {
     const url = `${dp.regions[0]!.url}/step2-ops`
     const token = await dp.mintToken({ claims: { limits: { opsPerMinute: 5 } } })
@@ -200,7 +200,7 @@ test('edits sent as sync step 2 count against opsPerMinute like updates: the six
 
 // ---- 10.12: handshake log, token service input, log lines ------------------------------------------
 
-test('handshakes[] keeps only the newest maxHandshakeRecords, with ?token= redacted', async () => {
+test('handshakes[] keeps only the newest maxHandshakeRecords, with ?token= redacted', { timeout: 15_000 }, async () => {
   await withDataplane({ maxHandshakeRecords: 3 }, async dp => {
     const token = await dp.mintToken()
     const held = dp.handshakes
@@ -217,7 +217,7 @@ test('handshakes[] keeps only the newest maxHandshakeRecords, with ?token= redac
   })
 })
 
-test('the token service answers malformed percent-encoding with 400 invalid_request, not 500', async () => {
+test('the token service answers malformed percent-encoding with 400 invalid_request, not 500', { timeout: 15_000 }, async () => {
   await withDataplane({}, async dp => {
     const basic = Buffer.from('%E0%A4%A:secret').toString('base64')
     const reply = await postForm(dp.tokenUrl, { grant_type: 'client_credentials', scope: 'WireSocket.API' }, { Authorization: `Basic ${basic}` })
@@ -229,7 +229,7 @@ test('the token service answers malformed percent-encoding with 400 invalid_requ
   })
 })
 
-test('client-chosen text cannot forge lines in the verbose log', async () => {
+test('client-chosen text cannot forge lines in the verbose log', { timeout: 15_000 }, async () => {
   const lines: string[] = []
   await withDataplane({ log: line => lines.push(line) }, async dp => {
     await postForm(dp.tokenUrl, { grant_type: 'client_credentials\n[2026-01-01T00:00:00.000Z] token: forged', client_id: 'x\r\nforged\u2028line\u0085', client_secret: 's', scope: 'WireSocket.API' })
@@ -240,7 +240,7 @@ test('client-chosen text cannot forge lines in the verbose log', async () => {
   })
 })
 
-test('an nbf in milliseconds is read with the contract\'s ms→s rule: now is accepted, an hour ahead is refused', async () => {
+test('an nbf in milliseconds is read with the contract\'s ms→s rule: now is accepted, an hour ahead is refused', { timeout: 15_000 }, async () => {
   await withDataplane({}, async dp => {
     const url = `${dp.regions[0]!.url}/nbf-ms`
     const now = await accepted(url, await dp.mintToken({ claims: { nbf: Date.now() } }))

@@ -44,7 +44,7 @@ const seed = async (dp: RemoteDataplane, name: string, bytes: number): Promise<Y
   return writer
 }
 
-test('a client that stops reading and repeats sync step 1 against a 2 MiB document: server RSS stays bounded (10.8)', async () => {
+test('a client that stops reading and repeats sync step 1 against a 2 MiB document: server RSS stays bounded (10.8)', { timeout: 120_000 }, async () => {
   await withChild(async dp => {
     const observer = await seed(dp, 'big', 2 * MiB)
     const attacker = await pausableSocket(`${dp.url}/big`, await dp.mintToken())
@@ -63,7 +63,7 @@ test('a client that stops reading and repeats sync step 1 against a 2 MiB docume
   })
 })
 
-test('a client that stops reading while its awareness is echoed back: closed 1013 as a slow consumer, RSS bounded (10.8)', async () => {
+test('a client that stops reading while its awareness is echoed back: closed 1013 as a slow consumer, RSS bounded (10.8)', { timeout: 120_000 }, async () => {
   await withChild(async dp => {
     const observer = new YClient(`${dp.url}/echo`, await dp.mintToken())
     await observer.until(() => observer.synced)
@@ -97,7 +97,7 @@ test('a client that stops reading while its awareness is echoed back: closed 101
   })
 })
 
-test('the slow-consumer close carries 1013 and its reason to a client that reads again (10.8)', async () => {
+test('the slow-consumer close carries 1013 and its reason to a client that reads again (10.8)', { timeout: 120_000 }, async () => {
   await withChild(async dp => {
     const observer = await seed(dp, 'slow', 2 * MiB)
     const attacker = await pausableSocket(`${dp.url}/slow`, await dp.mintToken())
@@ -114,7 +114,7 @@ test('the slow-consumer close carries 1013 and its reason to a client that reads
   })
 })
 
-test('tiny frames that declare huge counts, and a flood of updates with missing dependencies: a bystander round trip stays under 100 ms (10.9)', async () => {
+test('tiny frames that declare huge counts, and a flood of updates with missing dependencies: a bystander round trip stays under 100 ms (10.9)', { timeout: 120_000 }, async () => {
   await withChild(async dp => {
     const token = await dp.mintToken()
     const bystander = await bystanderProcess(`${dp.url}/bystander`, token)
