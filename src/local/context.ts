@@ -33,6 +33,8 @@ export interface DataplaneContext {
   maxMessageBytes: number
   /** Bytes one socket may have queued before it is closed as a slow consumer. */
   maxBufferedBytes: number
+  /** Milliseconds a socket on `/` may stay silent before its first frame (contract §6: 10 s). */
+  firstFrameTimeout: number
   sessionLimits: SessionLimits
   defaultApp: () => LocalApp
   regionUrl: (region: string) => string | undefined

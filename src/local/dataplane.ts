@@ -106,6 +106,7 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
     closeOnExpiry: options.closeOnExpiry ?? true,
     maxMessageBytes: positive(options.maxMessageBytes, 16 * 1024 * 1024, 'maxMessageBytes'),
     maxBufferedBytes,
+    firstFrameTimeout: positiveInteger(options.firstFrameTimeout, 10_000, 'firstFrameTimeout'),
     sessionLimits,
     defaultApp: () => defaultApp,
     regionUrl: region => regionServers.get(region)?.url,

@@ -49,6 +49,7 @@ export interface SessionHooks {
 
 export interface SessionMeta {
   appKey: string
+  /** Mutable: an in-band token refresh (Hocuspocus) replaces the token a session runs on. */
   jti?: string
   opsPerMinute?: number
   /** The socket carrying this session: one socket may carry several (Hocuspocus), counted once. */

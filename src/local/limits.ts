@@ -16,15 +16,23 @@ export const connectionsOf = (ctx: DataplaneContext, appKey: string): number => 
   return sockets.size
 }
 
+/** Whether this socket already carries a session of the app (then it is already counted). */
+const isCounted = (ctx: DataplaneContext, appKey: string, connection: object | undefined): boolean => {
+  if (connection === undefined) return false
+  for (const session of ctx.sessions) if (session.meta.connection === connection && session.meta.appKey === appKey) return true
+  return false
+}
+
 /** 4004 → 4005 → 4008, checked against the state as it is at the moment of joining. */
 export const admissionVerdict = (
   ctx: DataplaneContext,
   appKey: string,
   limits: WireSocketLimits | undefined,
   entry: DocumentEntry | undefined,
+  connection?: object,
 ): CloseRequest | undefined => {
   if (!limits) return undefined
-  if (limits.maxConnections !== undefined && connectionsOf(ctx, appKey) >= limits.maxConnections) {
+  if (limits.maxConnections !== undefined && !isCounted(ctx, appKey, connection) && connectionsOf(ctx, appKey) >= limits.maxConnections) {
     return { code: CloseCode.ConnectionLimit, reason: CloseReason.connectionLimit(limits.maxConnections) }
   }
   if (limits.maxDocuments !== undefined && entry === undefined) {

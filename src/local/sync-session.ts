@@ -22,11 +22,19 @@ export const toBytes = (data: RawData): Uint8Array => {
 export interface TransportOptions {
   limits: SessionLimits
   maxBufferedBytes: number
+  /**
+   * Offered the client's first frame; returning true means another transport took the socket over
+   * (a Hocuspocus client on a document path): this session then leaves quietly.
+   */
+  handOver?: (first: Uint8Array) => boolean
 }
 
 export class SyncSession {
   readonly session: DocumentSession
   private readonly writer: SocketWriter
+  private firstFrame = true
+  private readonly onMessageBound = (data: RawData, isBinary: boolean): void => this.onMessage(data, isBinary)
+  private readonly onGoneBound = (): void => this.session.end()
 
   constructor (
     readonly ws: WebSocket,
@@ -43,10 +51,13 @@ export class SyncSession {
       },
       terminate: () => ws.terminate(),
     }, hooks, options.limits)
-    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary))
-    ws.on('close', () => this.session.end())
-    ws.on('error', () => this.session.end())
+    this.handOver = options.handOver
+    ws.on('message', this.onMessageBound)
+    ws.on('close', this.onGoneBound)
+    ws.on('error', this.onGoneBound)
   }
+
+  private readonly handOver: ((first: Uint8Array) => boolean) | undefined
 
   /** Greet like y-websocket servers do: our state vector, then everyone's awareness. */
   start (): void {
@@ -72,6 +83,17 @@ export class SyncSession {
       this.session.close({ code: 1003, reason: 'Binary messages only' })
       return
     }
-    this.receive(toBytes(data))
+    const bytes = toBytes(data)
+    if (this.firstFrame) {
+      this.firstFrame = false
+      if (this.handOver?.(bytes) === true) {
+        this.ws.off('message', this.onMessageBound)
+        this.ws.off('close', this.onGoneBound)
+        this.ws.off('error', this.onGoneBound)
+        this.session.end()
+        return
+      }
+    }
+    this.receive(bytes)
   }
 }

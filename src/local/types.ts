@@ -56,6 +56,11 @@ export interface LocalDataplaneOptions {
   maxAwarenessDepth?: number
   /** Awareness client ids one connection may announce on one document; more closes 1008. Default 8. */
   maxAwarenessIds?: number
+  /**
+   * Milliseconds a socket on `/` (Hocuspocus framing, contract §6) may stay silent before its first
+   * frame; then 4001 `Missing token` (no token at the upgrade) or 4007. Default 10 000.
+   */
+  firstFrameTimeout?: number
   /** Handshake records kept in `handshakes` (newest win). Default 1000. */
   maxHandshakeRecords?: number
   now?: () => number
