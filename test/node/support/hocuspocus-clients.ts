@@ -64,3 +64,49 @@ export const destroyHocus = (socket: HocuspocusProviderWebsocket, ...docs: Hocus
   }
   socket.destroy()
 }
+
+/** What the server answered a raw Hocuspocus Auth: the Auth reply, and document frames sent before it. */
+export interface AuthOutcome {
+  /** `authenticated`, `permission-denied <reason>`, or `socket-closed <code> <reason>`. */
+  answer: string
+  /** Frames other than Auth replies that reached this address before the answer. */
+  documentFrames: number
+}
+
+/**
+ * An attacker's Hocuspocus client: a raw socket on the region URL that sends one document's Auth (and
+ * its sync step 1, as the stock provider does at once) and reports the server's answer.
+ */
+export const rawHocusAuth = async (
+  url: string,
+  name: string,
+  token: string,
+  options: { origin?: string; protocols?: string[] } = {},
+): Promise<AuthOutcome> => {
+  const { authTokenFrame, decodeHocuspocusFrame, readAuth, encodeHocuspocusFrame } = await import('../../../src/contract/codec.ts')
+  const ws = new WebSocket(url, options.protocols ?? [], options.origin === undefined ? {} : { origin: options.origin })
+  let documentFrames = 0
+  try {
+    return await new Promise<AuthOutcome>((resolve, reject) => {
+      ws.on('error', reject)
+      ws.on('open', () => {
+        ws.send(authTokenFrame(name, token, '4.8.0'))
+        ws.send(encodeHocuspocusFrame(name, new Uint8Array([0, 0, 1, 0])))
+      })
+      ws.on('message', (data: Buffer) => {
+        const frame = decodeHocuspocusFrame(new Uint8Array(data))
+        if (frame.kind !== 'message' || frame.address !== name) return
+        if (frame.type !== 2) {
+          documentFrames++
+          return
+        }
+        const auth = readAuth(frame.message)
+        if (auth.kind === 'authenticated') resolve({ answer: 'authenticated', documentFrames })
+        else if (auth.kind === 'permission-denied') resolve({ answer: `permission-denied ${auth.reason}`, documentFrames })
+      })
+      ws.on('close', (code: number, reason: Buffer) => resolve({ answer: `socket-closed ${code} ${reason.toString()}`, documentFrames }))
+    })
+  } finally {
+    ws.terminate()
+  }
+}
