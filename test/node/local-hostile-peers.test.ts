@@ -10,6 +10,8 @@ import * as Y from 'yjs'
 import { startLocalDataplane, type LocalDataplaneOptions } from '../../src/local/index.ts'
 import { accepted, closeOf, closeQuietly, nextClose, postForm, YClient } from '../support/local-client.ts'
 import { awarenessFrame, syncFrame } from './support/hostile-peers.ts'
+import WebSocket from 'ws'
+import { authTokenFrame, decodeHocuspocusFrame, encodeHocuspocusFrame } from '../../src/contract/codec.ts'
 
 const withDataplane = async (options: LocalDataplaneOptions, fn: (dp: Awaited<ReturnType<typeof startLocalDataplane>>) => Promise<void>): Promise<void> => {
   const dp = await startLocalDataplane(options)
@@ -247,5 +249,48 @@ test('an nbf in milliseconds is read with the contract\'s ms→s rule: now is ac
     const ahead = await closeOf(url, { protocols: ['access_token', await dp.mintToken({ claims: { nbf: Date.now() + 3_600_000 } })] })
     assert.deepEqual(ahead, { code: 4002, reason: 'Invalid token' })
     await closeQuietly(now)
+  })
+})
+
+// ---- the same bounds in the Hocuspocus framing: one document closed in-band, the socket lives on ----
+
+test('Hocuspocus: a lying update and a poisoned awareness state close only their document, in-band (1007, 1008)', { timeout: 15_000 }, async () => {
+  await withDataplane({}, async dp => {
+    const token = await dp.mintToken()
+    const ws = new WebSocket(dp.regions[0]!.url)
+    const frames: Array<{ address: string; type: number; message: Uint8Array }> = []
+    const waiters = new Set<() => void>()
+    ws.on('message', (data: Buffer) => {
+      const frame = decodeHocuspocusFrame(new Uint8Array(data))
+      if (frame.kind === 'message') frames.push(frame)
+      for (const w of [...waiters]) w()
+    })
+    const seen = async (check: () => boolean, what: string): Promise<void> => {
+      if (check()) return
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 5000)
+        const w = (): void => { if (check()) { clearTimeout(timer); waiters.delete(w); resolve() } }
+        waiters.add(w)
+      })
+    }
+    const closeReason = (address: string): string | undefined => {
+      const frame = frames.find(f => f.address === address && f.type === 7)
+      return frame === undefined ? undefined : new TextDecoder().decode(frame.message.subarray(2))
+    }
+    await new Promise(resolve => ws.once('open', resolve))
+    for (const name of ['liar', 'poison', 'fine']) ws.send(authTokenFrame(name, token, '4.8.0'))
+    await seen(() => ['liar', 'poison', 'fine'].every(a => frames.some(f => f.address === a && f.type === 2)), 'three Authenticated')
+    ws.send(encodeHocuspocusFrame('liar', syncFrame(2, new Uint8Array([1, 0xff, 0xff, 0xff, 0x0f, 1, 0]))))
+    ws.send(encodeHocuspocusFrame('poison', awarenessFrame([{ clientId: 5, clock: 1, state: '['.repeat(6000) + ']'.repeat(6000) }])))
+    await seen(() => closeReason('liar') !== undefined && closeReason('poison') !== undefined, 'two in-band CLOSEs')
+    assert.equal(closeReason('liar'), '1007 Invalid update: struct count 33554431 exceeds the 2 bytes left')
+    assert.equal(closeReason('poison'), '1008 Awareness state nested deeper than 32')
+    const edit = new Y.Doc()
+    edit.getText('text').insert(0, 'fine')
+    ws.send(encodeHocuspocusFrame('fine', syncFrame(2, Y.encodeStateAsUpdate(edit))))
+    await seen(() => frames.some(f => f.address === 'fine' && f.type === 8), 'sync-status for the healthy document')
+    assert.equal(dp.getDocument('fine')?.getText('text').toString(), 'fine')
+    assert.equal(ws.readyState, ws.OPEN)
+    ws.close()
   })
 })
