@@ -57,7 +57,11 @@ const hocuspocusFirstFrame = (names: string[], options: { sessionAwareness?: boo
 const realClients: Array<[string, (url: string) => () => void, Framing]> = [
   ['y-websocket 3.x WebsocketProvider', url => {
     const p = new WebsocketProvider(url, 'room', new Y.Doc(), { WebSocketPolyfill: WebSocket as never, disableBc: true })
-    return () => p.destroy()
+    return () => {
+      p.destroy()
+      // y-websocket leaves the Awareness it created (and its interval) to its owner.
+      p.awareness.destroy()
+    }
   }, 'y-websocket'],
   ['y-wiresocket WireSocketProvider', url => {
     const p = new WireSocketProvider(url, 'room', new Y.Doc(), { WebSocketPolyfill: WebSocket, disableBc: true, getToken: async () => JWT })
