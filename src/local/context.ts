@@ -35,6 +35,8 @@ export interface DataplaneContext {
   maxBufferedBytes: number
   /** Milliseconds a socket on `/` may stay silent before its first frame (contract §6: 10 s). */
   firstFrameTimeout: number
+  /** Documents one Hocuspocus socket may carry (open or being authenticated). */
+  maxDocumentsPerSocket: number
   sessionLimits: SessionLimits
   defaultApp: () => LocalApp
   regionUrl: (region: string) => string | undefined

@@ -44,6 +44,7 @@ export const DEFAULT_BOUNDS = {
   maxAwarenessDepth: 32,
   maxAwarenessIds: 8,
   maxHandshakeRecords: 1000,
+  maxDocumentsPerSocket: 256,
 } as const
 
 const positiveInteger = (value: number | undefined, fallback: number, name: string): number => {
@@ -107,6 +108,7 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
     maxMessageBytes: positive(options.maxMessageBytes, 16 * 1024 * 1024, 'maxMessageBytes'),
     maxBufferedBytes,
     firstFrameTimeout: positiveInteger(options.firstFrameTimeout, 10_000, 'firstFrameTimeout'),
+    maxDocumentsPerSocket: bound('maxDocumentsPerSocket'),
     sessionLimits,
     defaultApp: () => defaultApp,
     regionUrl: region => regionServers.get(region)?.url,

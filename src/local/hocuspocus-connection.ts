@@ -13,7 +13,7 @@ import {
 } from '../contract/codec.ts'
 import { messageSync } from '../contract/messages.ts'
 import type { DataplaneContext } from './context.ts'
-import { DocumentSession, InvalidPayload, type CloseRequest } from './document-session.ts'
+import { DocumentSession, InvalidPayload, PolicyViolation, type CloseRequest } from './document-session.ts'
 import type { DocumentEntry } from './documents.ts'
 import { opsVerdict } from './limits.ts'
 import type { Auth } from './region-server.ts'
@@ -121,7 +121,15 @@ export class HocuspocusConnection {
   private authenticateDocument (address: string, presented: string): void {
     const existing = this.documents.get(address)
     if (existing?.phase === 'authenticating') return // one check at a time per document
-    if (existing === undefined) this.documents.set(address, { phase: 'authenticating', queue: [] })
+    if (existing === undefined) {
+      // Each document costs a token check and a session: one socket may not open without end.
+      const max = this.deps.ctx.maxDocumentsPerSocket
+      if (this.documents.size >= max) {
+        this.writer.send(permissionDeniedFrame(address, `${PolicyViolation} More than ${max} documents on one socket`))
+        return
+      }
+      this.documents.set(address, { phase: 'authenticating', queue: [] })
+    }
     this.check(presented).then(
       auth => this.onChecked(address, auth),
       () => this.fail({ code: 1011, reason: 'Internal error' }),

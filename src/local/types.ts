@@ -61,6 +61,11 @@ export interface LocalDataplaneOptions {
    * frame; then 4001 `Missing token` (no token at the upgrade) or 4007. Default 10 000.
    */
   firstFrameTimeout?: number
+  /**
+   * Documents one Hocuspocus-framed socket may carry at once; the Auth of one more is answered
+   * `PermissionDenied` `1008 More than 256 documents on one socket`. Default 256.
+   */
+  maxDocumentsPerSocket?: number
   /** Handshake records kept in `handshakes` (newest win). Default 1000. */
   maxHandshakeRecords?: number
   now?: () => number

@@ -11,7 +11,7 @@ import { startLocalDataplane, type LocalDataplaneOptions } from '../../src/local
 import { accepted, closeOf, closeQuietly, nextClose, postForm, YClient } from '../support/local-client.ts'
 import { awarenessFrame, syncFrame } from './support/hostile-peers.ts'
 import WebSocket from 'ws'
-import { authTokenFrame, decodeHocuspocusFrame, encodeHocuspocusFrame } from '../../src/contract/codec.ts'
+import { authTokenFrame, decodeHocuspocusFrame, encodeHocuspocusFrame, readAuth } from '../../src/contract/codec.ts'
 
 const withDataplane = async (options: LocalDataplaneOptions, fn: (dp: Awaited<ReturnType<typeof startLocalDataplane>>) => Promise<void>): Promise<void> => {
   const dp = await startLocalDataplane(options)
@@ -23,7 +23,7 @@ const withDataplane = async (options: LocalDataplaneOptions, fn: (dp: Awaited<Re
 }
 
 test('every per-client bound is an option: invalid values throw a RangeError naming it', { timeout: 15_000 }, async () => {
-  for (const name of ['maxBufferedBytes', 'maxPendingBytes', 'maxPendingStructs', 'maxContentDepth', 'maxAwarenessStateBytes', 'maxAwarenessDepth', 'maxAwarenessIds', 'maxHandshakeRecords'] as const) {
+  for (const name of ['maxBufferedBytes', 'maxPendingBytes', 'maxPendingStructs', 'maxContentDepth', 'maxAwarenessStateBytes', 'maxAwarenessDepth', 'maxAwarenessIds', 'maxHandshakeRecords', 'maxDocumentsPerSocket', 'firstFrameTimeout'] as const) {
     for (const value of [0, -1, 1.5, Number.NaN, Number.POSITIVE_INFINITY]) {
       await assert.rejects(startLocalDataplane({ [name]: value }), new RangeError(`${name} must be a positive integer`))
     }
@@ -291,6 +291,26 @@ test('Hocuspocus: a lying update and a poisoned awareness state close only their
     await seen(() => frames.some(f => f.address === 'fine' && f.type === 8), 'sync-status for the healthy document')
     assert.equal(dp.getDocument('fine')?.getText('text').toString(), 'fine')
     assert.equal(ws.readyState, ws.OPEN)
+    ws.close()
+  })
+})
+
+test('Hocuspocus: one socket carries at most maxDocumentsPerSocket documents; one more is refused in-band', { timeout: 15_000 }, async () => {
+  await withDataplane({ maxDocumentsPerSocket: 2 }, async dp => {
+    const token = await dp.mintToken()
+    const ws = new WebSocket(dp.regions[0]!.url)
+    const answers = new Map<string, string>()
+    const all = new Promise<void>(resolve => ws.on('message', (data: Buffer) => {
+      const frame = decodeHocuspocusFrame(new Uint8Array(data))
+      if (frame.kind !== 'message' || frame.type !== 2) return
+      const auth = readAuth(frame.message)
+      answers.set(frame.address, auth.kind === 'permission-denied' ? auth.reason : auth.kind)
+      if (answers.size === 3) resolve()
+    }))
+    await new Promise(resolve => ws.once('open', resolve))
+    for (const name of ['a1', 'a2', 'a3']) ws.send(authTokenFrame(name, token, '4.8.0'))
+    await all
+    assert.deepEqual(Object.fromEntries(answers), { a1: 'authenticated', a2: 'authenticated', a3: '1008 More than 2 documents on one socket' })
     ws.close()
   })
 })
