@@ -24,6 +24,8 @@ export class DocumentEntry {
   readonly awareness = new Awareness(this.doc)
   readonly peers = new Set<DocumentPeer>()
   graceTimer: NodeJS.Timeout | undefined
+  /** Structs received while the doc held updates with missing dependencies (see DocumentSession). */
+  pendingStructs = 0
 
   constructor (readonly key: string, readonly appKey: string, readonly name: string, public region: string) {
     // The server is not a participant: it must not show up in anyone's awareness.
@@ -48,6 +50,12 @@ export class DocumentEntry {
       // Contract §3: relayed to every peer, the sender included (keeps its receive watchdog quiet).
       for (const peer of this.peers) peer.send(message)
     })
+  }
+
+  /** Whether a peer other than `asker` announced this awareness client id (and so owns it). */
+  isAnnouncedByOther (clientId: number, asker: DocumentPeer): boolean {
+    for (const peer of this.peers) if (peer !== asker && peer.awarenessIds.has(clientId)) return true
+    return false
   }
 
   private isPeer (origin: unknown): origin is DocumentPeer {

@@ -41,3 +41,16 @@ export const httpToken = (req: IncomingMessage, url: URL): string | undefined =>
   if (typeof auth === 'string' && /^Bearer\s+\S/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim()
   return url.searchParams.get('token') ?? undefined
 }
+
+const TOKEN_PARAMS = /([?&](?:token|access_token)=)([^&#]*)/g
+
+/**
+ * The request URL as it may be kept in `handshakes`: token values redacted. A JWT keeps its header
+ * segment (algorithm and key id, no secret), so a record still shows which kind of token came.
+ */
+export const redactUrl = (rawUrl: string): string =>
+  rawUrl.replace(TOKEN_PARAMS, (_match, name: string, value: string) => {
+    if (value === '') return name
+    const header = /^(eyJ[A-Za-z0-9_-]*)\./.exec(value)
+    return `${name}${header ? `${header[1]!}.` : ''}[redacted]`
+  })
