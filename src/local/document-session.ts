@@ -13,7 +13,7 @@ import * as decoding from 'lib0/decoding'
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
 import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, writeSyncStep1, writeSyncStep2 } from 'y-protocols/sync'
 import { messageAuth, messageAwareness, messageQueryAwareness, messageSync } from '../contract/messages.ts'
-import { checkUpdateV1 } from '../contract/update-check.ts'
+import { checkUpdateV1 } from '../wire/update-check.ts'
 import { INVALID_AWARENESS, readAwarenessUpdate, writeAwarenessUpdate, type AwarenessLimits } from './awareness-guard.ts'
 import type { DocumentEntry, DocumentPeer } from './documents.ts'
 

@@ -10,7 +10,7 @@ import { CloseCode, CloseReason } from '../contract/close-codes.ts'
 import {
   authenticatedFrame, closeFrame, decodeHocuspocusFrame, encodeHocuspocusFrame, HocuspocusMessage, parseAddress,
   permissionDeniedFrame, PONG_FRAME, readAuth, syncStatusFrame, tokenRequestFrame,
-} from '../contract/codec.ts'
+} from '../wire/codec.ts'
 import { messageSync } from '../contract/messages.ts'
 import type { DataplaneContext } from './context.ts'
 import { DocumentSession, InvalidPayload, PolicyViolation, type CloseRequest } from './document-session.ts'

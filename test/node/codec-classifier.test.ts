@@ -1,5 +1,5 @@
 /**
- * The first-frame classifier (contract §6, src/contract/codec.ts): the first frame of every real client
+ * The first-frame classifier (contract §6, src/wire/codec.ts): the first frame of every real client
  * we can run, captured on a loopback server, and tens of thousands of generated frames of each kind,
  * with no misclassification. Plus round trips of the codec's frames through the stock provider's reader.
  */
@@ -13,7 +13,7 @@ import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
 import { WebsocketProvider } from 'y-websocket'
 import { HocuspocusProvider, HocuspocusProviderWebsocket } from '@hocuspocus/provider'
 import { WireSocketProvider } from '../../src/index.ts'
-import { authTokenFrame, classifyFirstFrame, decodeHocuspocusFrame, encodeHocuspocusFrame, parseAddress, readAuth, type Framing } from '../../src/contract/codec.ts'
+import { authTokenFrame, classifyFirstFrame, decodeHocuspocusFrame, encodeHocuspocusFrame, parseAddress, readAuth, type Framing } from '../../src/wire/codec.ts'
 
 /** JWT-shaped, unsigned: the capture server checks nothing, and a provider only reads `exp`. */
 const JWT = `eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.${Buffer.from(JSON.stringify({ sub: 'local', iat: Math.floor(Date.now() / 1000), exp: Math.floor(Date.now() / 1000) + 3600 })).toString('base64url')}.c2lnbmF0dXJl`

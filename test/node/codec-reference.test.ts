@@ -1,5 +1,5 @@
 /**
- * Our codec (src/contract/codec.ts) against the reference: a stock `@hocuspocus/server` 4.7 on
+ * Our codec (src/wire/codec.ts) against the reference: a stock `@hocuspocus/server` 4.7 on
  * loopback. Frames we build are understood by it, and frames it sends are read by us, byte for byte
  * where the two should be equal (Authenticated, sync-status).
  */
@@ -10,7 +10,7 @@ import * as Y from 'yjs'
 import { Server } from '@hocuspocus/server'
 import {
   authenticatedFrame, authTokenFrame, decodeHocuspocusFrame, encodeHocuspocusFrame, readAuth, syncStatusFrame, type HocuspocusFrame,
-} from '../../src/contract/codec.ts'
+} from '../../src/wire/codec.ts'
 import { syncFrame } from './support/hostile-peers.ts'
 
 test('a stock @hocuspocus/server understands our frames and we read its answers', { timeout: 20_000 }, async () => {

@@ -73,8 +73,7 @@ test('local dataplane with client credentials: every step passes, with what was 
     assert.deepEqual(notPassing(report), {}, formatReport(report))
     assert.equal(report.ok, true)
     assert.equal(report.version, 1)
-    // Today's local dataplane speaks y-websocket framing only; with Hocuspocus framing merged this is 'both'.
-    assert.equal(report.framing, 'y-websocket')
+    assert.equal(report.framing, 'both', 'the local dataplane speaks both framings')
     assert.deepEqual(report.findings, [])
     const token = stepOf(report, 'token').details
     assert.equal(token.expiresIn, 900)
@@ -163,10 +162,14 @@ test('a dataplane that checks no tokens (--no-auth): exactly the token rejection
       'reject-foreign-origin': 'warn',
     }, formatReport(report))
     assert.equal(report.ok, true, 'a provider still connects and syncs')
+    // The local dataplane speaks both framings, so each rejection is tried (and let in) in both.
     assert.deepEqual(report.findings, [
       'reject-wrong-token: Contract: 4002 "Invalid token"; seen: accepted (the server sent the first frame). The server let this connection in.',
+      'reject-wrong-token: Hocuspocus framing: contract PermissionDenied "4002 Invalid token" or close 4002; seen: Authenticated (scope read-write).',
       'reject-missing-token: Contract: 4001 "Missing token"; seen: accepted (the server sent the first frame). The server let this connection in.',
+      'reject-missing-token: Hocuspocus framing: contract PermissionDenied "4001 Missing token" or close 4001; seen: Authenticated (scope read-write).',
       'reject-foreign-origin: Contract: 4003 "Origin not allowed" or "Forbidden"; seen: accepted (the server sent the first frame). The server let this connection in.',
+      'reject-foreign-origin: Hocuspocus framing: contract PermissionDenied "4003 Origin not allowed" or "4003 Forbidden" or close 4003; seen: Authenticated (scope read-write).',
     ])
   })
 })
@@ -489,7 +492,7 @@ test('CLI: secret from the environment, human and --json output free of secrets 
     assert.equal(json.code, 0, json.err)
     const report = JSON.parse(json.out) as DoctorReport
     assert.equal(report.ok, true)
-    assert.equal(report.framing, 'y-websocket')
+    assert.equal(report.framing, 'both')
     for (const run of [human, json]) {
       assert.deepEqual(leakedForms(run.out + run.err, secret), [])
       assert.doesNotMatch(run.out + run.err, JWT_SHAPE)

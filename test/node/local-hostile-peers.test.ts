@@ -11,7 +11,7 @@ import { startLocalDataplane, type LocalDataplaneOptions } from '../../src/local
 import { accepted, closeOf, closeQuietly, nextClose, postForm, YClient } from '../support/local-client.ts'
 import { awarenessFrame, syncFrame } from './support/hostile-peers.ts'
 import WebSocket from 'ws'
-import { authTokenFrame, decodeHocuspocusFrame, encodeHocuspocusFrame, readAuth } from '../../src/contract/codec.ts'
+import { authTokenFrame, decodeHocuspocusFrame, encodeHocuspocusFrame, readAuth } from '../../src/wire/codec.ts'
 
 const withDataplane = async (options: LocalDataplaneOptions, fn: (dp: Awaited<ReturnType<typeof startLocalDataplane>>) => Promise<void>): Promise<void> => {
   const dp = await startLocalDataplane(options)

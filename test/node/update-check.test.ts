@@ -1,10 +1,10 @@
-// The structural check of v1 updates (src/contract/update-check.ts), as a unit: every update real
+// The structural check of v1 updates (src/wire/update-check.ts), as a unit: every update real
 // editing produces passes with its true shape; random and mutated bytes never throw out of it, and what
 // it accepts never makes Yjs allocate for a count its bytes cannot hold.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
-import { checkUpdateV1 } from '../../src/contract/update-check.ts'
+import { checkUpdateV1 } from '../../src/wire/update-check.ts'
 
 /** A seeded generator, so a failure can be replayed. */
 const random = (seed: number): (() => number) => () => {

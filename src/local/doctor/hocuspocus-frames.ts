@@ -1,45 +1,26 @@
 /**
- * The Hocuspocus framing (contract §6), only as much as the doctor speaks. Kept in this one module so
- * that it can be swapped for the shared codec in src/contract/ without touching the checks.
+ * The doctor's view of the Hocuspocus framing (contract §6): the shared codec in src/wire/codec.ts,
+ * shaped for the checks (an Auth reply, a CLOSE, or any other message with its body ready to read).
  */
 import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
+import {
+  authTokenFrame, decodeHocuspocusFrame, encodeHocuspocusFrame, HocuspocusMessage, parseAddress, PONG_FRAME, readAuth,
+} from '../../wire/codec.ts'
 
-export const HocuspocusType = {
-  Sync: 0,
-  Awareness: 1,
-  Auth: 2,
-  QueryAwareness: 3,
-  SyncReply: 4,
-  Stateless: 5,
-  Close: 7,
-  SyncStatus: 8,
-  Ping: 9,
-  Pong: 10,
-} as const
-
-const AuthType = { Token: 0, PermissionDenied: 1, Authenticated: 2 } as const
+export const HocuspocusType = HocuspocusMessage
+export const PONG = PONG_FRAME
 
 /** Auth frame: `varString(document) varUint(2) varUint(0) varString(token)`. */
-export const encodeAuth = (document: string, token: string): Uint8Array => {
-  const encoder = encoding.createEncoder()
-  encoding.writeVarString(encoder, document)
-  encoding.writeVarUint(encoder, HocuspocusType.Auth)
-  encoding.writeVarUint(encoder, AuthType.Token)
-  encoding.writeVarString(encoder, token)
-  return encoding.toUint8Array(encoder)
-}
+export const encodeAuth = (document: string, token: string): Uint8Array => authTokenFrame(document, token)
 
 /** A frame for `document` of `type` whose body `write` appends (y-protocols bodies for 0, 1, 3). */
 export const encodeFrame = (document: string, type: number, write: (encoder: encoding.Encoder) => void): Uint8Array => {
   const encoder = encoding.createEncoder()
-  encoding.writeVarString(encoder, document)
   encoding.writeVarUint(encoder, type)
   write(encoder)
-  return encoding.toUint8Array(encoder)
+  return encodeHocuspocusFrame(document, encoding.toUint8Array(encoder))
 }
-
-export const PONG = new Uint8Array([HocuspocusType.Pong])
 
 export type AuthReply =
   | { kind: 'authenticated'; scope: string }
@@ -56,25 +37,22 @@ export type HocuspocusFrame =
 
 /** Throws on a frame that does not decode; callers treat that as "not Hocuspocus". */
 export const decodeFrame = (bytes: Uint8Array): HocuspocusFrame => {
-  // Ping and pong are one unprefixed byte; a longer frame starting with 9 or 10 is a 9/10-byte address.
-  if (bytes.length === 1 && bytes[0] === HocuspocusType.Ping) return { kind: 'ping' }
-  if (bytes.length === 1 && bytes[0] === HocuspocusType.Pong) return { kind: 'pong' }
-  const decoder = decoding.createDecoder(bytes)
-  const address = decoding.readVarString(decoder)
-  const type = decoding.readVarUint(decoder)
-  if (type === HocuspocusType.Auth) {
-    const authType = decoding.readVarUint(decoder)
-    if (authType === AuthType.Authenticated) return { kind: 'auth', address, reply: { kind: 'authenticated', scope: decoding.readVarString(decoder) } }
-    if (authType === AuthType.PermissionDenied) return { kind: 'auth', address, reply: { kind: 'permission-denied', reason: decoding.readVarString(decoder) } }
-    if (authType === AuthType.Token) return { kind: 'auth', address, reply: { kind: 'token-request' } }
-    throw new Error(`unknown auth type ${authType}`)
+  const frame = decodeHocuspocusFrame(bytes)
+  if (frame.kind !== 'message') return frame
+  const { address, type, message } = frame
+  const body = decoding.createDecoder(message)
+  decoding.readVarUint(body)
+  if (type === HocuspocusMessage.Auth) {
+    const auth = readAuth(message)
+    // A server never sends a token; anything but these three is not a reply the doctor understands.
+    if (auth.kind === 'token' || auth.kind === 'unknown') throw new Error('unexpected auth message')
+    return { kind: 'auth', address, reply: auth }
   }
-  if (type === HocuspocusType.Close) {
-    return { kind: 'close', address, reason: decoding.hasContent(decoder) ? decoding.readVarString(decoder) : '' }
+  if (type === HocuspocusMessage.Close) {
+    return { kind: 'close', address, reason: decoding.hasContent(body) ? decoding.readVarString(body) : '' }
   }
-  return { kind: 'other', address, type, body: decoder }
+  return { kind: 'other', address, type, body }
 }
 
 /** `name` or `name + "\0" + sessionId` (contract §6) both address `name`. */
-export const addresses = (address: string, document: string): boolean =>
-  address === document || address.startsWith(`${document}\0`)
+export const addresses = (address: string, document: string): boolean => parseAddress(address).documentName === document

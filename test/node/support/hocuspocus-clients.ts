@@ -83,7 +83,7 @@ export const rawHocusAuth = async (
   token: string,
   options: { origin?: string; protocols?: string[] } = {},
 ): Promise<AuthOutcome> => {
-  const { authTokenFrame, decodeHocuspocusFrame, readAuth, encodeHocuspocusFrame } = await import('../../../src/contract/codec.ts')
+  const { authTokenFrame, decodeHocuspocusFrame, readAuth, encodeHocuspocusFrame } = await import('../../../src/wire/codec.ts')
   const ws = new WebSocket(url, options.protocols ?? [], options.origin === undefined ? {} : { origin: options.origin })
   let documentFrames = 0
   try {

@@ -13,7 +13,7 @@
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
-import { isValidDocumentName } from './document-name.ts'
+import { isValidDocumentName } from '../contract/document-name.ts'
 
 export type Framing = 'y-websocket' | 'hocuspocus'
 
