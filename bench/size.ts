@@ -8,8 +8,9 @@
  * - own code: lib0, y-protocols and @hocuspocus/common external (what each package adds to an app that
  *   already has Yjs and its protocols);
  * - with lib0 and y-protocols bundled, yjs external.
- * The public-suffix list (tldts) is loaded by a dynamic import only when a redirect to another host must
- * be judged: it is not in the entry, and is shown as its own row. Exits 1 when ours is larger on
+ * Code that few sessions need is loaded by dynamic imports: the judging of redirects and discovery
+ * (dist/chunks/redirect.production.js) and, within it, the public-suffix list (tldts), needed only for a
+ * redirect to another host outside wiresocket.net. Neither is in the entry; each is shown as its own row. Exits 1 when ours is larger on
  * either measure. y-websocket is shown for reference.
  */
 import { build, type Plugin } from 'esbuild'
@@ -20,16 +21,29 @@ export interface Measured { name: string; minified: number; gzipped: number }
 
 /**
  * The package's production build, exactly as `npm run build` makes dist/index.production.js (the file
- * the `production` export condition selects), generated in memory from rollup.config.mjs.
+ * the `production` export condition selects) and its lazy chunks (dist/chunks/*.production.js),
+ * generated in memory from rollup.config.mjs.
  */
-const productionEntry = async (): Promise<string> => {
+const productionBuild = async (): Promise<{ entry: string; chunks: Array<{ fileName: string; code: string }> }> => {
   const configs = (await import('../rollup.config.mjs')).default
-  const config = configs.find(c => [c.output].flat().some(o => o.file === 'dist/index.production.js'))
-  if (config === undefined) throw new Error('rollup.config.mjs builds no dist/index.production.js')
-  const bundle = await rollup(config)
-  const { output } = await bundle.generate({ format: 'es' })
+  const output = configs.flatMap(c => [c.output].flat().map(o => ({ c, o })))
+    .find(({ o }) => o.file === 'dist/index.production.js' || (o.dir === 'dist' && o.entryFileNames === 'index.production.js'))
+  if (output === undefined) throw new Error('rollup.config.mjs builds no dist/index.production.js')
+  const bundle = await rollup(output.c)
+  const generated = (await bundle.generate(output.o)).output.filter(o => o.type === 'chunk')
   await bundle.close()
-  return output[0].code
+  return {
+    entry: generated.find(o => o.isEntry)!.code,
+    chunks: generated.filter(o => !o.isEntry).map(({ fileName, code }) => ({ fileName, code })),
+  }
+}
+
+/** Another file of the build (a lazy chunk, or the entry a chunk imports from) is not part of this file's size. */
+const ownFilesExternal: Plugin = {
+  name: 'y-wiresocket-files-external',
+  setup (b) {
+    b.onResolve({ filter: /^\.\.?\// }, ({ path }) => ({ path, external: true }))
+  },
 }
 
 const measureEntry = async (name: string, contents: string, external: string[], plugins: Plugin[] = []): Promise<Measured> => {
@@ -55,30 +69,40 @@ const theirs = "export { HocuspocusProvider } from '@hocuspocus/provider'"
 
 export const measureSizes = async (): Promise<{ own: [Measured, Measured]; bundled: [Measured, Measured]; others: Measured[] }> => {
   // what `import { WireSocketProvider } from 'y-wiresocket'` resolves to in a production build
-  const code = await productionEntry()
+  const { entry, chunks } = await productionBuild()
   const built: Plugin = {
     name: 'y-wiresocket-production-build',
     setup (b) {
       b.onResolve({ filter: /^y-wiresocket$/ }, () => ({ path: 'y-wiresocket', namespace: 'built' }))
-      b.onLoad({ filter: /.*/, namespace: 'built' }, () => ({ contents: code, loader: 'js', resolveDir: process.cwd() }))
+      b.onLoad({ filter: /.*/, namespace: 'built' }, () => ({ contents: entry, loader: 'js', resolveDir: process.cwd() }))
     },
   }
   const ours = "export { WireSocketProvider } from 'y-wiresocket'"
+  // each lazy chunk is its own row: an app downloads it only when the provider needs it (see `chunkLoads`)
+  const lazy = await Promise.all(chunks.map(async ({ fileName, code }) => await measureEntry(
+    `y-wiresocket: ${fileName} (loaded ${chunkLoads(fileName)})`, code, ['tldts', 'lib0', 'lib0/*', 'y-protocols/*'], [ownFilesExternal])))
   return {
   own: [
-    await measureEntry('y-wiresocket (own code)', ours, [...protocols, 'tldts'], [built]),
+    await measureEntry('y-wiresocket (own code)', ours, [...protocols, 'tldts'], [built, ownFilesExternal]),
     await measureEntry('@hocuspocus/provider (own code)', theirs, [...protocols, '@hocuspocus/common']),
   ],
   bundled: [
-    await measureEntry('y-wiresocket + lib0/y-protocols', ours, ['yjs', 'tldts'], [built]),
+    await measureEntry('y-wiresocket + lib0/y-protocols', ours, ['yjs', 'tldts'], [built, ownFilesExternal]),
     await measureEntry('@hocuspocus/provider + lib0/y-protocols/common', theirs, ['yjs']),
   ],
   others: [
-    await measureEntry('y-wiresocket: tldts chunk (loaded on a cross-host redirect only)', "export { getDomain } from 'tldts'", []),
+    ...lazy,
+    await measureEntry('y-wiresocket: tldts chunk (loaded when a redirect to another host outside wiresocket.net is judged)', "export { getDomain } from 'tldts'", []),
     await measureEntry('y-websocket (own code)', "export { WebsocketProvider } from 'y-websocket'", protocols),
     await measureEntry('y-websocket + lib0/y-protocols', "export { WebsocketProvider } from 'y-websocket'", ['yjs']),
   ],
   }
+}
+
+/** When each lazy chunk of the browser entry is loaded (the docs say the same). */
+const chunkLoads = (fileName: string): string => {
+  if (fileName.startsWith('chunks/redirect.')) return 'on the first 4009 redirect, REGION: redirect or discovery'
+  throw new Error(`bench/size.ts: say when ${fileName} is loaded`)
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
