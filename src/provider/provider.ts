@@ -267,7 +267,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       })
     } catch (error) {
       // e.g. a polyfill that rejects the URL; reported like a failed handshake, never with the URL (it may hold the token)
-      return this.#drop(new Error('could not create the WebSocket', { cause: (error as Error | null)?.name }))
+      return this.#drop(new Error(DEV ? 'could not create the WebSocket' : 'WebSocket', { cause: (error as Error | null)?.name }))
     }
     this.#connection = connection
     this.ws = connection.socket
@@ -287,7 +287,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     const wasSynced = this.#synced
     let reply: Uint8Array<ArrayBuffer> | null
     try {
-      if (!(data instanceof ArrayBuffer)) throw new TypeError('expected a binary frame')
+      if (!(data instanceof ArrayBuffer)) throw new TypeError(DEV ? 'expected a binary frame' : 'binary')
       reply = readMessage(this.messageHandlers, this, new Uint8Array(data), true)
     } catch (error) {
       // A frame we cannot read may have left the sync half-done: start over on a fresh connection.
