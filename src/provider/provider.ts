@@ -86,7 +86,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.roomname = documentName
     this.doc = doc
     this.bcChannel = `${this.serverUrl}/${documentName}`
-    this.#route = new Route(new URL(this.bcChannel), documentName, options.allowedRedirectHosts)
+    this.#route = new Route(new URL(this.bcChannel), documentName, options.allowedRedirectHosts, move => this.emit('redirect', [move]))
     const { awareness, release } = ownAwareness(doc, options.awareness)
     this.awareness = awareness as ProviderAwareness
     this.#releaseAwareness = release
@@ -236,7 +236,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
           return void this.#carryOut(afterClose(DISCOVERY_REJECTED, this.#counters, this.#policy()), DISCOVERY_REJECTED)
         }
         this.#route.discovered ||= needsDiscovery
-        if (located !== null) this.#goTo(located)
+        if (located !== null) this.#route.goTo(located)
         this.#open(token)
       }), (error: unknown) => this.step(() => {
         if (generation !== this.#generation) return
@@ -358,13 +358,11 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     void this.#route.allows(to.url).then(allowed => this.step(() => {
       if (generation !== this.#generation) return
       if (!allowed) return this.#enterClosed(event, 'redirect')
-      this.#goTo(to.url)
+      this.#route.goTo(to.url)
       this.#schedule(0, 'connect')
     }))
     return 0
   }
-
-  readonly #goTo = (to: URL): void => this.#route.goTo(to, move => this.emit('redirect', [move]))
 
   #enterClosed ({ code, reason }: CloseEventLike, kind: ClosedKind): void {
     this.shouldConnect = false

@@ -15,11 +15,14 @@ export class Route implements Place {
   discovered = false
   readonly documentName: string
   readonly allowedHosts: readonly string[] | undefined
+  /** Hears of every move (the `redirect` event). */
+  readonly #moved: (move: { from: string; to: string }) => void
 
-  constructor (configured: URL, documentName: string, allowedHosts: readonly string[] | undefined) {
+  constructor (configured: URL, documentName: string, allowedHosts: readonly string[] | undefined, moved: (move: { from: string; to: string }) => void) {
     this.configured = this.target = configured
     this.documentName = documentName
     this.allowedHosts = allowedHosts
+    this.#moved = moved
   }
 
   /** The next connection's URL with `params`, and the token when it travels in the query. */
@@ -35,12 +38,12 @@ export class Route implements Place {
     return await judge().then(async ({ allows }) => await allows(this, to), () => false)
   }
 
-  /** Point the next connection at `to` (already judged); `moved` hears of it when it is a move (the `redirect` event). */
-  goTo (to: URL, moved: (move: { from: string; to: string }) => void): void {
+  /** Point the next connection at `to` (already judged), and tell when it is a move. */
+  goTo (to: URL): void {
     if (to.href === this.target.href) return
     const from = this.target.href
     this.target = to
-    moved({ from, to: to.href })
+    this.#moved({ from, to: to.href })
   }
 
   /** See redirect.ts `locate`; a judge that cannot be loaded leaves the route where it is (a 4009 will correct it). */
