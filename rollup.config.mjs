@@ -18,6 +18,20 @@ const externalOf = bundled => id =>
 
 const entries = { index: 'src/index.ts', server: 'src/server/index.ts', redis: 'src/redis/index.ts', local: 'src/local/index.ts' }
 
+/**
+ * Where an entry's JavaScript goes. The browser entry has lazy chunks (src/provider/redirect.ts,
+ * loaded on the first redirect or discovery), so its outputs name a directory: the entry file keeps
+ * the name package.json `exports` points to, each chunk goes to dist/chunks/ under a fixed name per
+ * build (no hash: the package is re-bundled by the app, and a fixed name leaves no stale files).
+ */
+const jsOutput = (name, format, suffix = '') => {
+  const ext = format === 'cjs' ? 'cjs' : 'js'
+  const where = name === 'index'
+    ? { dir: 'dist', entryFileNames: `${name}${suffix}.${ext}`, chunkFileNames: `chunks/[name]${suffix}.${ext}` }
+    : { file: `dist/${name}${suffix}.${ext}` }
+  return { ...where, format, sourcemap: true, ...format === 'cjs' ? { exports: 'named' } : {} }
+}
+
 // The browser entry's production build (the `production` export condition): src/provider/dev.ts
 // swapped for dev.production.ts, so long messages and dev-only checks are left out (see dev.ts).
 const production = {
@@ -35,22 +49,19 @@ export default [
     input,
     external: externalOf([]),
     plugins: [esbuild({ target: 'es2022' })],
-    output: { file: `dist/${name}.js`, format: 'es', sourcemap: true },
+    output: jsOutput(name, 'es'),
   })),
   {
     input: entries.index,
     external: externalOf([]),
     plugins: [production, esbuild({ target: 'es2022' })],
-    output: [
-      { file: 'dist/index.production.js', format: 'es', sourcemap: true },
-      { file: 'dist/index.production.cjs', format: 'cjs', sourcemap: true, exports: 'named' },
-    ],
+    output: [jsOutput('index', 'es', '.production'), jsOutput('index', 'cjs', '.production')],
   },
   ...Object.entries(entries).map(([name, input]) => ({
     input,
     external: externalOf(ESM_ONLY),
     plugins: [nodeResolve({ exportConditions: ['node', 'import', 'default'], preferBuiltins: true }), esbuild({ target: 'es2022' })],
-    output: { file: `dist/${name}.cjs`, format: 'cjs', sourcemap: true, exports: 'named' },
+    output: jsOutput(name, 'cjs'),
   })),
   ...Object.entries(entries).map(([name, input]) => ({
     input,

@@ -14,3 +14,8 @@ export const WIRESOCKET_SCOPE = WIRESOCKET_AUDIENCE
 export const OFFLINE_ACCESS_SCOPE = 'offline_access'
 /** The scope a backend asks for: the API, and refresh tokens. */
 export const TOKEN_REQUEST_SCOPE = `${WIRESOCKET_SCOPE} ${OFFLINE_ACCESS_SCOPE}`
+/**
+ * The dataplane's own domain (`wss://{region}.wiresocket.net`): a redirect between its regions stays
+ * with the same service, so judging it needs no public-suffix lookup.
+ */
+export const WIRESOCKET_DOMAIN = 'wiresocket.net'

@@ -68,7 +68,7 @@ export const MAX_DELAY = 2 ** 31 - 1
 /** Every option is optional: a check passes `undefined` and tests anything else. */
 const optional = (test: Check): Check => v => v === undefined || test(v)
 const is = (type: string): Check => optional(v => typeof v === type)
-const delay = (min: number): Check => optional(v => typeof v === 'number' && v >= min && v <= MAX_DELAY)
+export const delay = (min: number): Check => optional(v => typeof v === 'number' && v >= min && v <= MAX_DELAY)
 const milliseconds = delay(0)
 /** What the error says a delay must be (the range `delay` checks). */
 export const MS = (min: number): string => `a number of milliseconds from ${min} to ${MAX_DELAY}`
@@ -92,9 +92,12 @@ const rules: Array<[Check, string, string]> = [
   [has('getStates'), DEV ? 'a y-protocols Awareness' : '', 'awareness'],
 ]
 
-const check = (ok: boolean, option: string, expected: string): void => {
-  if (!ok) throw new TypeError(`WireSocketProvider: option "${option}" ${DEV ? `must be ${expected}` : 'is invalid'}`)
+/** Throw naming what is wrong (`subject`) unless `ok`; what it must be is said in the development build only. */
+export const check = (ok: boolean, subject: string, expected: string): void => {
+  if (!ok) throw new TypeError(`${subject} ${DEV ? `must be ${expected}` : 'is invalid'}`)
 }
+
+const checkOption = (ok: boolean, option: string, expected: string): void => check(ok, `WireSocketProvider: option "${option}"`, expected)
 
 /** Validate everything at construction, so that a mistake fails loudly here and not at 3 a.m. in a reconnect. */
 export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown, options: unknown): void => {
@@ -102,14 +105,14 @@ export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown
   try {
     protocol = new URL(serverUrl as string).protocol
   } catch {}
-  check(typeof serverUrl === 'string' && (protocol === 'ws:' || protocol === 'wss:'), 'serverUrl', DEV ? 'a ws:// or wss:// URL' : '')
-  check(isValidDocumentName(documentName), 'documentName', DEV ? '1 to 255 characters of A-Z, a-z, 0-9, _ and -' : '')
-  check(typeof (doc as Y.Doc | null)?.clientID === 'number', 'doc', DEV ? 'a Y.Doc' : '')
-  check(typeof options === 'object' && options !== null, 'options', DEV ? 'an object with getToken or tokenSource' : '')
+  checkOption(typeof serverUrl === 'string' && (protocol === 'ws:' || protocol === 'wss:'), 'serverUrl', DEV ? 'a ws:// or wss:// URL' : '')
+  checkOption(isValidDocumentName(documentName), 'documentName', DEV ? '1 to 255 characters of A-Z, a-z, 0-9, _ and -' : '')
+  checkOption(typeof (doc as Y.Doc | null)?.clientID === 'number', 'doc', DEV ? 'a Y.Doc' : '')
+  checkOption(typeof options === 'object' && options !== null, 'options', DEV ? 'an object with getToken or tokenSource' : '')
   const o = options as Record<string, unknown>
-  check((o.getToken === undefined) !== (o.tokenSource === undefined), 'getToken', DEV ? 'given, or tokenSource, but not both' : '')
+  checkOption((o.getToken === undefined) !== (o.tokenSource === undefined), 'getToken', DEV ? 'given, or tokenSource, but not both' : '')
   for (const [test, expected, names] of rules) {
-    for (const key of names.split(' ')) check(test(o[key]), key, expected)
+    for (const key of names.split(' ')) checkOption(test(o[key]), key, expected)
   }
-  check(o.WebSocketPolyfill !== undefined || typeof WebSocket === 'function', 'WebSocketPolyfill', DEV ? 'given where there is no global WebSocket (in Node: the ws package)' : '')
+  checkOption(o.WebSocketPolyfill !== undefined || typeof WebSocket === 'function', 'WebSocketPolyfill', DEV ? 'given where there is no global WebSocket (in Node: the ws package)' : '')
 }

@@ -1,6 +1,5 @@
-import { CloseCode, INVALID_TOKEN_REASON } from '../contract/close-codes.ts'
 import { jittered, slow } from './backoff.ts'
-import { parseRedirect, type RedirectTarget } from './redirect.ts'
+import { CloseCode, INVALID_TOKEN_REASON, parseRedirect, type RedirectTarget } from '../contract/close-codes.ts'
 import type { CloseEventLike } from './options.ts'
 import type { TokenReason } from './token.ts'
 

@@ -4,6 +4,7 @@ import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as authProtocol from 'y-protocols/auth'
 import * as awarenessProtocol from 'y-protocols/awareness'
+import { DEV } from './dev.ts'
 import { messageAuth, messageAwareness, messageQueryAwareness, messageSync } from '../contract/messages.ts'
 
 /** What a message handler may touch: the provider's document side, not its connection side. */
@@ -50,7 +51,7 @@ export const readMessage = (handlers: readonly MessageHandler[], peer: SyncPeer,
   const encoder = encoding.createEncoder()
   const type = decoding.readVarUint(decoder)
   const handler = handlers[type]
-  if (handler === undefined) throw new Error(`unknown message type ${type}`)
+  if (handler === undefined) throw new Error(DEV ? `unknown message type ${type}` : `type ${type}`)
   handler(encoder, decoder, peer, fromServer)
   return encoding.length(encoder) > 1 ? encoding.toUint8Array(encoder) : null
 }

@@ -86,7 +86,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.roomname = documentName
     this.doc = doc
     this.bcChannel = `${this.serverUrl}/${documentName}`
-    this.#route = new Route(new URL(this.bcChannel), documentName, options.allowedRedirectHosts)
+    this.#route = new Route(new URL(this.bcChannel), documentName, options.allowedRedirectHosts, move => this.emit('redirect', [move]))
     const { awareness, release } = ownAwareness(doc, options.awareness)
     this.awareness = awareness as ProviderAwareness
     this.#releaseAwareness = release
@@ -236,7 +236,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
           return void this.#carryOut(afterClose(DISCOVERY_REJECTED, this.#counters, this.#policy()), DISCOVERY_REJECTED)
         }
         this.#route.discovered ||= needsDiscovery
-        if (located !== null) this.#goTo(located)
+        if (located !== null) this.#route.goTo(located)
         this.#open(token)
       }), (error: unknown) => this.step(() => {
         if (generation !== this.#generation) return
@@ -267,7 +267,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       })
     } catch (error) {
       // e.g. a polyfill that rejects the URL; reported like a failed handshake, never with the URL (it may hold the token)
-      return this.#drop(new Error('could not create the WebSocket', { cause: (error as Error | null)?.name }))
+      return this.#drop(new Error(DEV ? 'could not create the WebSocket' : 'WebSocket', { cause: (error as Error | null)?.name }))
     }
     this.#connection = connection
     this.ws = connection.socket
@@ -287,7 +287,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     const wasSynced = this.#synced
     let reply: Uint8Array<ArrayBuffer> | null
     try {
-      if (!(data instanceof ArrayBuffer)) throw new TypeError('expected a binary frame')
+      if (!(data instanceof ArrayBuffer)) throw new TypeError(DEV ? 'expected a binary frame' : 'binary')
       reply = readMessage(this.messageHandlers, this, new Uint8Array(data), true)
     } catch (error) {
       // A frame we cannot read may have left the sync half-done: start over on a fresh connection.
@@ -358,13 +358,11 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     void this.#route.allows(to.url).then(allowed => this.step(() => {
       if (generation !== this.#generation) return
       if (!allowed) return this.#enterClosed(event, 'redirect')
-      this.#goTo(to.url)
+      this.#route.goTo(to.url)
       this.#schedule(0, 'connect')
     }))
     return 0
   }
-
-  readonly #goTo = (to: URL): void => this.#route.goTo(to, move => this.emit('redirect', [move]))
 
   #enterClosed ({ code, reason }: CloseEventLike, kind: ClosedKind): void {
     this.shouldConnect = false

@@ -1,23 +1,28 @@
-import { discover } from './discovery.ts'
-import { isRedirectAllowed, parentDomain } from './redirect.ts'
+import type { Place } from './redirect.ts'
+
+/** The judging of other places (redirect.ts), loaded on first use: most sessions never need it. */
+const judge = async (): Promise<typeof import('./redirect.ts')> => await import('./redirect.ts')
 
 /**
  * Where a provider's connections go: the configured URL, or where discovery or a redirect pointed.
  * It judges every other place before the provider goes there, so the token goes nowhere unjudged.
  */
-export class Route {
+export class Route implements Place {
   readonly configured: URL
   target: URL
   /** A `REGION:` redirect waiting to be resolved by the next attempt. */
   pendingRegion: string | null = null
   discovered = false
-  readonly #documentName: string
-  readonly #allowedHosts: readonly string[] | undefined
+  readonly documentName: string
+  readonly allowedHosts: readonly string[] | undefined
+  /** Hears of every move (the `redirect` event). */
+  readonly #moved: (move: { from: string; to: string }) => void
 
-  constructor (configured: URL, documentName: string, allowedHosts: readonly string[] | undefined) {
+  constructor (configured: URL, documentName: string, allowedHosts: readonly string[] | undefined, moved: (move: { from: string; to: string }) => void) {
     this.configured = this.target = configured
-    this.#documentName = documentName
-    this.#allowedHosts = allowedHosts
+    this.documentName = documentName
+    this.allowedHosts = allowedHosts
+    this.#moved = moved
   }
 
   /** The next connection's URL with `params`, and the token when it travels in the query. */
@@ -28,33 +33,22 @@ export class Route {
     return url
   }
 
-  /** Is `to` a WebSocket URL on an allowed host, for this same document? */
+  /** Is `to` a WebSocket URL on an allowed host, for this same document? A judge that cannot be loaded refuses. */
   async allows (to: URL): Promise<boolean> {
-    return to.pathname.endsWith(`/${this.#documentName}`) && to.search === '' &&
-      await isRedirectAllowed(to, this.configured, this.#allowedHosts)
+    return await judge().then(async ({ allows }) => await allows(this, to), () => false)
   }
 
-  /** Point the next connection at `to` (already judged); `moved` hears of it when it is a move (the `redirect` event). */
-  goTo (to: URL, moved: (move: { from: string; to: string }) => void): void {
+  /** Point the next connection at `to` (already judged), and tell when it is a move. */
+  goTo (to: URL): void {
     if (to.href === this.target.href) return
     const from = this.target.href
     this.target = to
-    moved({ from, to: to.href })
+    this.#moved({ from, to: to.href })
   }
 
-  /**
-   * Where does the document live? Asked once per session with `discovery`, and to resolve a `REGION:`
-   * redirect; failing an answer, keep the current URL (a 4009 will correct it) or build the region's
-   * sibling host. Resolves to an allowed URL, null to stay, or 'rejected' when the dataplane refused
-   * the token.
-   */
+  /** See redirect.ts `locate`; a judge that cannot be loaded leaves the route where it is (a 4009 will correct it). */
   async locate (token: string, region: string | null, signal: AbortSignal): Promise<URL | null | 'rejected'> {
-    let found = await discover(this.target, this.#documentName, token, signal)
-    if (found === 'rejected') return found
-    const parent = parentDomain(this.configured.hostname)
-    if (found === null && region !== null && parent !== null) {
-      found = new URL(`${this.configured.protocol}//${region}.${parent}/${this.#documentName}`)
-    }
-    return found !== null && await this.allows(found) ? found : null
+    const loaded = await judge().catch(() => null)
+    return loaded === null ? null : await loaded.locate(this, token, region, signal)
   }
 }

@@ -1,5 +1,5 @@
 import { asTokenError, toToken, TokenError, type GetToken, type Token, type TokenReason } from './token.ts'
-import { MAX_DELAY, MS } from './options.ts'
+import { check, delay, MAX_DELAY, MS } from './options.ts'
 import { DEV } from './dev.ts'
 
 export interface TokenSourceOptions {
@@ -40,10 +40,9 @@ interface Call {
  * page with many documents asks its backend once per token lifetime.
  */
 export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000, timeout = 10_000 }: TokenSourceOptions = {}): TokenSource {
-  if (typeof getToken !== 'function') throw new TypeError(`createTokenSource: getToken ${DEV ? 'must be a function' : 'is invalid'}`)
-  for (const [name, value, min] of [['refreshMargin', refreshMargin, 0], ['timeout', timeout, 1]] as const) {
-    if (!(value >= min && value <= MAX_DELAY)) throw new TypeError(`createTokenSource: ${name} ${DEV ? `must be ${MS(min)}` : 'is invalid'}`)
-  }
+  check(typeof getToken === 'function', 'createTokenSource: getToken', DEV ? 'a function' : '')
+  check(delay(0)(refreshMargin), 'createTokenSource: refreshMargin', DEV ? MS(0) : '')
+  check(delay(1)(timeout), 'createTokenSource: timeout', DEV ? MS(1) : '')
   const holders = new Set<TokenHolder>()
   let cached: Token | null = null
   let call: Call | null = null

@@ -3,7 +3,8 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { localExpiry } from '../../src/provider/token.ts'
 import { AttemptWindow, jittered, slow } from '../../src/provider/backoff.ts'
-import { isRedirectAllowed, parseRedirect } from '../../src/provider/redirect.ts'
+import { isRedirectAllowed } from '../../src/provider/redirect.ts'
+import { parseRedirect } from '../../src/contract/close-codes.ts'
 import { decodeJwt } from 'jose'
 import { normalizeClaims } from '../../src/contract/claims.ts'
 import { readClaims } from '../../src/provider/read-claims.ts'
@@ -88,6 +89,17 @@ test('redirects: siblings under the same parent domain are allowed by default', 
   assert.equal(await allowed('ws://us-east-1.wiresocket.net/doc'), false, 'no downgrade to ws')
   assert.equal(await allowed('https://us-east-1.wiresocket.net/doc'), false, 'WebSocket schemes only')
   assert.equal(await allowed('wss://user:pw@us-east-1.wiresocket.net/doc'), false)
+})
+
+test('redirects: moves between the service\'s own regions (*.wiresocket.net) are judged without loading the public-suffix list', async () => {
+  // a boolean at once, not a promise: no tldts lookup for eu-central-1 → us-east-1
+  assert.equal(isRedirectAllowed(new URL('wss://us-east-1.wiresocket.net/doc'), configured), true)
+  assert.equal(isRedirectAllowed(new URL('wss://a.b.wiresocket.net/doc'), configured), false)
+  assert.equal(isRedirectAllowed(new URL('ws://us-east-1.wiresocket.net/doc'), configured), false, 'no downgrade to ws')
+  // any other domain still asks the list
+  const other = isRedirectAllowed(new URL('wss://eu.myapp.co.uk/doc'), new URL('wss://us.myapp.co.uk/doc'))
+  assert.ok(other instanceof Promise)
+  assert.equal(await other, true)
 })
 
 test('redirects: on loopback the same hostname on any port', async () => {
