@@ -8,10 +8,10 @@
  * what closing this one session means (closing the socket, or an in-band CLOSE for this document).
  */
 import * as Y from 'yjs'
-import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
-import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
-import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, writeSyncStep1, writeSyncStep2 } from 'y-protocols/sync'
+import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate } from 'y-protocols/sync'
+import { awarenessMessage, syncStep1Message, syncStep2Message } from '../contract/codec.ts'
 import { messageAuth, messageAwareness, messageQueryAwareness, messageSync } from '../contract/messages.ts'
 import { checkUpdateV1 } from '../contract/update-check.ts'
 import { INVALID_AWARENESS, readAwarenessUpdate, writeAwarenessUpdate, type AwarenessLimits } from './awareness-guard.ts'
@@ -98,18 +98,11 @@ export class DocumentSession implements DocumentPeer {
 
   /** Our state vector as a sync step 1 message. */
   syncStep1Message (): Uint8Array {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, messageSync)
-    writeSyncStep1(encoder, this.entry.doc)
-    return encoding.toUint8Array(encoder)
+    return syncStep1Message(this.entry.doc)
   }
 
   awarenessMessage (clients: number[] = [...this.entry.awareness.getStates().keys()]): Uint8Array | undefined {
-    if (clients.length === 0) return undefined
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, messageAwareness)
-    encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(this.entry.awareness, clients))
-    return encoding.toUint8Array(encoder)
+    return clients.length === 0 ? undefined : awarenessMessage(this.entry.awareness, clients)
   }
 
   /** Arm the expiry close (contract §3, ours). Long delays are re-armed because timers cap at ~24.8 days. */
@@ -241,10 +234,7 @@ export class DocumentSession implements DocumentPeer {
   /** Step 2 for the client's state vector; the same step 1 again while that answer is queued is ignored. */
   private answerStep1 (stateVector: Uint8Array): void {
     if (this.answering !== undefined && bytesEqual(this.answering, stateVector)) return
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, messageSync)
-    writeSyncStep2(encoder, this.entry.doc, stateVector)
-    const answer = encoding.toUint8Array(encoder)
+    const answer = syncStep2Message(this.entry.doc, stateVector)
     const mine = stateVector.slice()
     this.answering = mine
     this.send(answer, () => {
