@@ -8,10 +8,10 @@
  * what closing this one session means (closing the socket, or an in-band CLOSE for this document).
  */
 import * as Y from 'yjs'
-import * as encoding from 'lib0/encoding'
 import * as decoding from 'lib0/decoding'
-import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
-import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate, writeSyncStep1, writeSyncStep2 } from 'y-protocols/sync'
+import { applyAwarenessUpdate, removeAwarenessStates } from 'y-protocols/awareness'
+import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate } from 'y-protocols/sync'
+import { awarenessMessage, syncStep1Message, syncStep2Message } from '../wire/codec.ts'
 import { messageAuth, messageAwareness, messageQueryAwareness, messageSync } from '../contract/messages.ts'
 import { checkUpdateV1 } from '../wire/update-check.ts'
 import { INVALID_AWARENESS, readAwarenessUpdate, writeAwarenessUpdate, type AwarenessLimits } from './awareness-guard.ts'
@@ -76,6 +76,8 @@ export class DocumentSession implements DocumentPeer {
   private expiryTimer: ReturnType<typeof setTimeout> | undefined
   /** The state vector of the step 1 whose answer is still queued on the socket, if any. */
   private answering: Uint8Array | undefined
+  /** Whether the client's first sync step 2 (its handshake reply) has arrived. */
+  private handshakeDone = false
 
   constructor (
     readonly entry: DocumentEntry,
@@ -96,18 +98,11 @@ export class DocumentSession implements DocumentPeer {
 
   /** Our state vector as a sync step 1 message. */
   syncStep1Message (): Uint8Array {
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, messageSync)
-    writeSyncStep1(encoder, this.entry.doc)
-    return encoding.toUint8Array(encoder)
+    return syncStep1Message(this.entry.doc)
   }
 
   awarenessMessage (clients: number[] = [...this.entry.awareness.getStates().keys()]): Uint8Array | undefined {
-    if (clients.length === 0) return undefined
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, messageAwareness)
-    encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(this.entry.awareness, clients))
-    return encoding.toUint8Array(encoder)
+    return clients.length === 0 ? undefined : awarenessMessage(this.entry.awareness, clients)
   }
 
   /** Arm the expiry close (contract §3, ours). Long delays are re-armed because timers cap at ~24.8 days. */
@@ -193,9 +188,13 @@ export class DocumentSession implements DocumentPeer {
       this.close({ code: InvalidPayload, reason: `Invalid update: ${shape.reason}` })
       return undefined
     }
-    // Issue 10.11: step 2 content is an edit like any update, so it counts against opsPerMinute too;
-    // an empty step 2 (a client with nothing new) is the handshake, not an edit.
-    if (syncType === messageYjsUpdate || shape.structs + shape.deletes > 0) {
+    // Issue 10.11: step 2 content is an edit like any update, so it counts against opsPerMinute too.
+    // Not counted: the session's first step 2 (the handshake's reply, carrying the edits a client kept
+    // while it waited out a 4006: refusing it would refuse them again) and an empty one. Replaying the
+    // handshake takes a new connection, which connectPerMinute bounds.
+    const handshake = syncType === messageYjsSyncStep2 && !this.handshakeDone
+    if (syncType === messageYjsSyncStep2) this.handshakeDone = true
+    if (syncType === messageYjsUpdate || (!handshake && shape.structs + shape.deletes > 0)) {
       const verdict = this.hooks.beforeUpdate(this)
       if (verdict) {
         this.close(verdict)
@@ -235,10 +234,7 @@ export class DocumentSession implements DocumentPeer {
   /** Step 2 for the client's state vector; the same step 1 again while that answer is queued is ignored. */
   private answerStep1 (stateVector: Uint8Array): void {
     if (this.answering !== undefined && bytesEqual(this.answering, stateVector)) return
-    const encoder = encoding.createEncoder()
-    encoding.writeVarUint(encoder, messageSync)
-    writeSyncStep2(encoder, this.entry.doc, stateVector)
-    const answer = encoding.toUint8Array(encoder)
+    const answer = syncStep2Message(this.entry.doc, stateVector)
     const mine = stateVector.slice()
     this.answering = mine
     this.send(answer, () => {

@@ -1,6 +1,6 @@
 /**
  * The two framings of the dataplane's wire protocol (contract §3 and §6), for every side that speaks
- * them: the local dataplane now, the provider next. Browser-safe: lib0 only.
+ * them: the local dataplane now, the provider next. Browser-safe: lib0 and y-protocols only.
  *
  * - y-websocket framing: a frame is one message, `varUint(type) · body` (types 0 sync, 1 awareness,
  *   2 auth, 3 query-awareness); the document is the URL path.
@@ -13,9 +13,35 @@
  */
 import * as decoding from 'lib0/decoding'
 import * as encoding from 'lib0/encoding'
+import type * as Y from 'yjs'
+import { encodeAwarenessUpdate, type Awareness } from 'y-protocols/awareness'
+import { writeSyncStep1, writeSyncStep2, writeUpdate } from 'y-protocols/sync'
 import { isValidDocumentName } from '../contract/document-name.ts'
+import { messageAwareness, messageQueryAwareness, messageSync } from '../contract/messages.ts'
 
 export type Framing = 'y-websocket' | 'hocuspocus'
+
+// ---- messages in y-websocket layout (a whole y-websocket frame; a Hocuspocus frame after its address)
+
+const messageOf = (type: number, write: (encoder: encoding.Encoder) => void): Uint8Array => {
+  const encoder = encoding.createEncoder()
+  encoding.writeVarUint(encoder, type)
+  write(encoder)
+  return encoding.toUint8Array(encoder)
+}
+
+/** Sync step 1: our state vector ("send me what I lack"). */
+export const syncStep1Message = (doc: Y.Doc): Uint8Array => messageOf(messageSync, e => writeSyncStep1(e, doc))
+
+/** Sync step 2: what `doc` has beyond `stateVector`. */
+export const syncStep2Message = (doc: Y.Doc, stateVector?: Uint8Array): Uint8Array => messageOf(messageSync, e => writeSyncStep2(e, doc, stateVector))
+
+export const updateMessage = (update: Uint8Array): Uint8Array => messageOf(messageSync, e => writeUpdate(e, update))
+
+export const awarenessMessage = (awareness: Awareness, clients: number[]): Uint8Array =>
+  messageOf(messageAwareness, e => encoding.writeVarUint8Array(e, encodeAwarenessUpdate(awareness, clients)))
+
+export const queryAwarenessMessage = (): Uint8Array => messageOf(messageQueryAwareness, () => {})
 
 export const HocuspocusMessage = {
   Sync: 0,

@@ -76,10 +76,15 @@ test('a client that stops reading while its awareness is echoed back: closed 101
     for (let clock = 1; clock <= rounds; clock++) attacker.ws.send(awarenessFrame([{ clientId, clock, state }]))
     const lastSeen = (): boolean => observer.awareness.meta.get(clientId)?.clock === rounds
     // Either the server let the attacker go (fixed), or it relayed every echo (before the fix).
-    const outcome = await Promise.race([
-      serverDropped(dp, 1).then(() => 'dropped' as const),
-      observer.until(lastSeen, 'every echo relayed', 60_000).then(() => 'all echoed' as const),
-    ])
+    // Neither has an event this process can await (the attacker does not read), so both are re-checked.
+    let outcome: 'dropped' | 'all echoed' | undefined
+    const deadline = Date.now() + 60_000
+    while (outcome === undefined) {
+      if (lastSeen()) outcome = 'all echoed'
+      else if ((await dp.stats()).connections <= 1) outcome = 'dropped'
+      else if (Date.now() > deadline) throw new Error('neither dropped nor all echoed within 60 s')
+      else await new Promise(resolve => setTimeout(resolve, 20))
+    }
     const after = await dp.memory()
     const growth = after.peakRss - before.peakRss
     assert.ok(growth < 64 * MiB, `peak RSS grew by ${(growth / MiB).toFixed(1)} MiB (${outcome})`)
@@ -88,12 +93,14 @@ test('a client that stops reading while its awareness is echoed back: closed 101
     const info = await attacker.closed
     // The close frame waits behind the unread queue; past a 1 s grace the socket is cut (1006).
     assert.ok(info.code === 1013 || info.code === 1006, `closed ${info.code}`)
-    // The observer, who reads, is still served.
-    observer.setAwareness({ still: 'here' })
-    observer.doc.getText('text').insert(0, 'alive')
+    // The document still serves everyone else. (Not necessarily the observer: it shares this busy test
+    // process with the attacker's 96 MB of writes, so it may itself fall 8 MiB behind and be let go.)
+    const writer = new YClient(`${dp.url}/echo`, await dp.mintToken())
+    await writer.until(() => writer.synced)
+    writer.doc.getText('text').insert(0, 'alive')
     const check = new YClient(`${dp.url}/echo`, await dp.mintToken())
-    await check.until(() => check.text() === 'alive', 'observer still served')
-    await Promise.all([observer.close(), check.close(), closeQuietly(attacker.ws)])
+    await check.until(() => check.text() === 'alive', 'the document still served')
+    await Promise.all([observer.close(), writer.close(), check.close(), closeQuietly(attacker.ws)])
   })
 })
 
