@@ -76,8 +76,6 @@ export class DocumentSession implements DocumentPeer {
   private expiryTimer: ReturnType<typeof setTimeout> | undefined
   /** The state vector of the step 1 whose answer is still queued on the socket, if any. */
   private answering: Uint8Array | undefined
-  /** Whether the client's first sync step 2 (its handshake reply) has arrived. */
-  private handshakeDone = false
 
   constructor (
     readonly entry: DocumentEntry,
@@ -188,13 +186,9 @@ export class DocumentSession implements DocumentPeer {
       this.close({ code: InvalidPayload, reason: `Invalid update: ${shape.reason}` })
       return undefined
     }
-    // Issue 10.11: step 2 content is an edit like any update, so it counts against opsPerMinute too.
-    // Not counted: the session's first step 2 (the handshake's reply, carrying the edits a client kept
-    // while it waited out a 4006: refusing it would refuse them again) and an empty one. Replaying the
-    // handshake takes a new connection, which connectPerMinute bounds.
-    const handshake = syncType === messageYjsSyncStep2 && !this.handshakeDone
-    if (syncType === messageYjsSyncStep2) this.handshakeDone = true
-    if (syncType === messageYjsUpdate || (!handshake && shape.structs + shape.deletes > 0)) {
+    // Issue 10.11: step 2 content is an edit like any update, so it counts against opsPerMinute too;
+    // an empty step 2 (a client with nothing new) is the handshake, not an edit.
+    if (syncType === messageYjsUpdate || shape.structs + shape.deletes > 0) {
       const verdict = this.hooks.beforeUpdate(this)
       if (verdict) {
         this.close(verdict)
