@@ -1,18 +1,27 @@
 /**
  * Ask the dataplane where a document lives (`GET /discovery`, beside the WebSocket endpoint, over
  * https for wss). Resolves to the URL it names, `null` when the answer is unusable (network error,
- * an error status, no URL), or `'rejected'` when the token was refused; an abort rejects.
+ * an error status, no URL, no answer within `timeout`), or `'rejected'` when the token was refused;
+ * an abort of `signal` rejects.
  */
-export const discover = async (from: URL, documentName: string, token: string, signal: AbortSignal): Promise<URL | null | 'rejected'> => {
+export const discover = async (from: URL, documentName: string, token: string, signal: AbortSignal, timeout: number): Promise<URL | null | 'rejected'> => {
   const endpoint = new URL(`/discovery?documentName=${documentName}`, from)
   endpoint.protocol = endpoint.protocol === 'wss:' ? 'https:' : 'http:'
+  // Our own controller: a server that accepts and never answers must not hold the provider in `token`.
+  const request = new AbortController()
+  const abort = (): void => request.abort()
+  const timer = setTimeout(abort, timeout)
+  signal.addEventListener('abort', abort)
   try {
-    const response = await fetch(endpoint, { headers: { Authorization: `Bearer ${token}` }, signal })
+    const response = await fetch(endpoint, { headers: { Authorization: `Bearer ${token}` }, signal: request.signal })
     if (response.status === 401) return 'rejected'
     const body = (response.ok ? await response.json() : {}) as { url?: unknown }
     return typeof body.url === 'string' ? new URL(body.url) : null
   } catch (error) {
     if (signal.aborted) throw error
     return null
+  } finally {
+    clearTimeout(timer)
+    signal.removeEventListener('abort', abort)
   }
 }

@@ -2,7 +2,7 @@ import type * as Y from 'yjs'
 import { forgetPeers, ownAwareness } from './own-awareness.ts'
 import { Connection } from './connection.ts'
 import { transitions, type ConnectionState, type ProviderAwareness, type WireSocketProviderEvents } from './events.ts'
-import { Stepped } from './stepped.ts'
+import { guarded, Stepped } from './stepped.ts'
 import { DEV } from './dev.ts'
 import type { WireSocketClaims, WireSocketLimits } from '../contract/claims.ts'
 import { AttemptWindow } from './backoff.ts'
@@ -224,7 +224,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     if (cached !== null && !needsDiscovery) return this.#open(cached)
     const { signal } = this.#pending = new AbortController()
     this.#tokens.get(this.roomname, reason, signal)
-      .then(async token => ({ token, located: needsDiscovery ? await this.#route.locate(token.value, region, signal) : null }))
+      .then(async token => ({ token, located: needsDiscovery ? await this.#route.locate(token.value, region, signal, this.#options.handshakeTimeout ?? 10_000) : null }))
       .then(({ token, located }) => this.step(() => {
         if (generation !== this.#generation) return
         this.#pending = null
@@ -299,8 +299,9 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     if (reply !== null) this.#send(reply)
   }
 
-  readonly #policy = (): PolicyOptions =>
-    ({ maxBackoffTime: this.maxBackoffTime, limitRetryDelay: this.#options.limitRetryDelay ?? 30_000, shouldReconnect: e => this.shouldReconnect(e, this), random: Math.random })
+  // A `shouldReconnect` that throws says "don't", as it does in y-websocket.
+  readonly #policy = (): PolicyOptions => ({ maxBackoffTime: this.maxBackoffTime, limitRetryDelay: this.#options.limitRetryDelay ?? 30_000,
+    shouldReconnect: e => guarded(() => this.shouldReconnect(e, this), false), random: Math.random })
 
   /**
    * Give up on this connection from our side (an unreadable frame, silence, a handshake that never completed,

@@ -61,7 +61,7 @@ export const isRedirectAllowed = (target: URL, configured: URL, patterns?: reado
 
 /** Is `to` a WebSocket URL on an allowed host, for this same document? */
 export const allows = async (place: Place, to: URL): Promise<boolean> =>
-  to.pathname.endsWith(`/${place.documentName}`) && to.search === '' &&
+  to.pathname === place.configured.pathname && to.search === '' &&
     await isRedirectAllowed(to, place.configured, place.allowedHosts)
 
 /**
@@ -70,9 +70,9 @@ export const allows = async (place: Place, to: URL): Promise<boolean> =>
  * sibling host. Resolves to an allowed URL, null to stay, or 'rejected' when the dataplane refused
  * the token.
  */
-export const locate = async (place: Place, token: string, region: string | null, signal: AbortSignal): Promise<URL | null | 'rejected'> => {
+export const locate = async (place: Place, token: string, region: string | null, signal: AbortSignal, timeout: number): Promise<URL | null | 'rejected'> => {
   const { configured, documentName } = place
-  let found = await discover(place.target, documentName, token, signal)
+  let found = await discover(place.target, documentName, token, signal, timeout)
   if (found === 'rejected') return found
   const parent = parentDomain(configured.hostname)
   if (found === null && region !== null && parent !== null) {

@@ -47,8 +47,8 @@ export class Route implements Place {
   }
 
   /** See redirect.ts `locate`; a judge that cannot be loaded leaves the route where it is (a 4009 will correct it). */
-  async locate (token: string, region: string | null, signal: AbortSignal): Promise<URL | null | 'rejected'> {
+  async locate (token: string, region: string | null, signal: AbortSignal, timeout: number): Promise<URL | null | 'rejected'> {
     const loaded = await judge().catch(() => null)
-    return loaded === null ? null : await loaded.locate(this, token, region, signal)
+    return loaded === null ? null : await loaded.locate(this, token, region, signal, timeout)
   }
 }

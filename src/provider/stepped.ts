@@ -47,10 +47,17 @@ export class Stepped extends ObservableV2<E> {
   }
 }
 
-const guarded = (run: () => void): void => {
+/**
+ * Run app code (a listener, a callback) so that its exception cannot break the machine: it is rethrown
+ * on its own task, as the DOM does, and `fallback` stands in for the answer.
+ */
+export function guarded (run: () => void): void
+export function guarded<T> (run: () => T, fallback: T): T
+export function guarded<T> (run: () => T, fallback?: T): T | undefined {
   try {
-    run()
+    return run()
   } catch (error) {
     setTimeout(() => { throw error })
+    return fallback
   }
 }

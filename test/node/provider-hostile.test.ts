@@ -5,6 +5,8 @@
 import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer, type Socket } from 'node:net'
+import { createServer as createHttpServer } from 'node:http'
+import type { Duplex } from 'node:stream'
 import type { AddressInfo } from 'node:net'
 import * as Y from 'yjs'
 import WebSocket from 'ws'
@@ -198,5 +200,75 @@ test('a redirect to a sibling region under a registrable domain is followed', as
     provider.destroy()
     await target.close()
     await origin.close()
+  }
+})
+
+// ---- found in review: a redirect to another path, a discovery that never answers, a throwing shouldReconnect ----
+
+test('a 4009 to the right host but another path is refused: a redirect is for this same document', async () => {
+  const asked: string[] = []
+  const target = await fakeServer(() => {})
+  const port = new URL(target.url).port
+  const origin = await fakeServer((socket) => socket.close(4009, `REDIRECT:ws://us-east-1.wiresocket.net:${port}/other/same-path`))
+  const provider = new WireSocketProvider(`ws://eu-central-1.wiresocket.net:${new URL(origin.url).port}`, 'same-path', new Y.Doc(), {
+    WebSocketPolyfill: resolvingToLoopback(asked), disableBc: true, getToken: async () => await dp.mintToken(),
+  })
+  try {
+    const [closed] = await next(provider, 'closed')
+    assert.equal(closed.kind, 'redirect')
+    assert.equal(asked.length, 1, 'no socket to the other path')
+  } finally {
+    provider.destroy()
+    await target.close()
+    await origin.close()
+  }
+})
+
+test('a /discovery that accepts and never answers: after handshakeTimeout the provider connects where it was going', async () => {
+  const discoveries: string[] = []
+  const upgrades: string[] = []
+  const held: Duplex[] = []
+  let upgraded: () => void = () => {}
+  // Answers nothing, ever: neither the discovery request nor the WebSocket upgrade.
+  const server = createHttpServer(request => { discoveries.push(request.url ?? '') })
+  server.on('upgrade', (request, socket: Duplex) => { upgrades.push(request.url ?? ''); held.push(socket); socket.on('error', () => {}); upgraded() })
+  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  const provider = new WireSocketProvider(`ws://127.0.0.1:${(server.address() as AddressInfo).port}`, 'hanging-discovery', new Y.Doc(), {
+    WebSocketPolyfill: WebSocket, disableBc: true, discovery: true, handshakeTimeout: 300, getToken: async () => await dp.mintToken(),
+  })
+  try {
+    await new Promise<void>(resolve => { upgraded = resolve })
+    assert.deepEqual(discoveries, ['/discovery?documentName=hanging-discovery'])
+    assert.deepEqual(upgrades, ['/hanging-discovery'], 'left the token state for a handshake')
+  } finally {
+    provider.destroy()
+    held.forEach(socket => socket.destroy())
+    server.closeAllConnections()
+    await new Promise(resolve => server.close(resolve))
+  }
+})
+
+test('a shouldReconnect that throws: the provider stops (closed, server) and the error is reported, not swallowed', async () => {
+  const server = await fakeServer(socket => socket.close(4100, 'custom'))
+  const reported: unknown[] = []
+  const others = process.listeners('uncaughtException')
+  others.forEach(l => process.off('uncaughtException', l))
+  const onUncaught = (error: unknown): void => { reported.push(error) }
+  process.on('uncaughtException', onUncaught)
+  const provider = new WireSocketProvider(server.url, 'throwing-should-reconnect', new Y.Doc(), {
+    WebSocketPolyfill: WebSocket, disableBc: true, getToken: async () => await dp.mintToken(),
+    shouldReconnect: () => { throw new Error('app bug') },
+  })
+  try {
+    const [closed] = await next(provider, 'closed')
+    assert.deepEqual({ code: closed.code, kind: closed.kind }, { code: 4100, kind: 'server' })
+    assert.equal(provider.state, 'closed')
+    await new Promise(resolve => setTimeout(resolve, 0))
+    assert.deepEqual(reported.map(e => (e as Error).message), ['app bug'])
+  } finally {
+    provider.destroy()
+    process.off('uncaughtException', onUncaught)
+    others.forEach(l => process.on('uncaughtException', l))
+    await server.close()
   }
 })
