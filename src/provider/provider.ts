@@ -1,5 +1,6 @@
 import type * as Y from 'yjs'
-import { forgetPeers, ownAwareness } from './own-awareness.ts'
+import { ownAwareness } from './own-awareness.ts'
+import { bumpOwn, forgetPeers } from './presence.ts'
 import { Connection } from './connection.ts'
 import { transitions, type ConnectionState, type ProviderAwareness, type WireSocketProviderEvents } from './events.ts'
 import { Stepped } from './stepped.ts'
@@ -16,7 +17,7 @@ import {
   afterClose, afterDrop, afterTokenFailure, defaultShouldReconnect, DISCOVERY_REJECTED, noFailures,
   type ClosedKind, type Counters, type LimitKind, type PolicyOptions, type Verdict,
 } from './policy.ts'
-import { encodeAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
+import { encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
 import { MAX_DELAY, validate, type CloseEventLike, type WebSocketLike, type WireSocketProviderOptions } from './options.ts'
 
 export type { ClosedKind, LimitKind } from './policy.ts'
@@ -279,7 +280,9 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#enter('open')
     this.emit('status', [{ status: 'connected' }])
     this.#send(encodeSyncStep1(this.doc))
-    if (this.awareness.getLocalState() !== null) this.#send(encodeAwareness(this.awareness, [this.awareness.clientID]))
+    // presence back within a round trip: ours with a newer clock, and everyone's asked for
+    this.#send(encodeAwareness(this.awareness, bumpOwn(this.awareness)))
+    this.#send(encodeQueryAwareness())
   }
 
   #onMessage (connection: Connection, data: unknown): void {
