@@ -276,7 +276,9 @@ export class DocumentSession implements DocumentPeer {
       if (this.awarenessIds.has(e.clientId)) {
         own.push(e)
       } else if (e.state !== 'null' && this.entry.isAnnouncedByOther(e.clientId, this)) {
-        this.claims.set(e.clientId, e)
+        // Only a newer clock is a claim: y-websocket clients echo every state the server relays to them,
+        // and an echo held as a claim would keep a client that dropped alive as a ghost.
+        if (e.clock > (this.entry.awareness.meta.get(e.clientId)?.clock ?? 0)) this.claims.set(e.clientId, e)
       } else {
         this.claims.delete(e.clientId)
         if (e.state !== 'null') own.push(e)

@@ -359,3 +359,22 @@ test('held claims count against maxAwarenessIds', { timeout: 15_000 }, async () 
     await watcher.close()
   })
 })
+
+test('a peer echoing a client\'s state (as y-websocket clients do) does not keep it alive once that client drops', { timeout: 15_000 }, async () => {
+  await withDataplane({}, async dp => {
+    const url = `${dp.regions[0]!.url}/handover-echo`
+    const token = await dp.mintToken()
+    const owner = new YClient(url, token)
+    await owner.until(() => owner.synced)
+    owner.setAwareness({ name: 'owner' })
+    const id = owner.doc.clientID
+    const echoer = new YClient(url, token)
+    await echoer.until(() => echoer.awareness.getStates().get(id)?.name === 'owner', 'echoer sees the owner')
+    echoer.sendRaw(echoer.awarenessFrame([id]))
+    const watcher = new YClient(url, token)
+    await watcher.until(() => watcher.awareness.getStates().has(id), 'watcher sees the owner')
+    await closeQuietly(owner.ws)
+    await watcher.until(() => !watcher.awareness.getStates().has(id), 'the dropped owner is removed')
+    await Promise.all([owner.close(), echoer.close(), watcher.close()])
+  })
+})
