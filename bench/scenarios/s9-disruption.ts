@@ -33,7 +33,7 @@ const subject = async (mode: Mode, dp: RemoteDataplane, doc: Y.Doc, latency: num
   const backend = createBackend(dp, latency, ttl)
   const { WS } = createSocketMeter()
   if (mode === 'reference') {
-    const client = await DocPatternClient.create(dp.url, 's9-disruption', doc, WS, backend.getToken)
+    const client = await DocPatternClient.create(dp.url, `s9-${mode}`, doc, WS, backend.getToken)
     return {
       connected: () => client.provider.wsconnected,
       // the app sets its presence on whichever provider is current
@@ -49,7 +49,7 @@ const subject = async (mode: Mode, dp: RemoteDataplane, doc: Y.Doc, latency: num
       },
     }
   }
-  const provider = new WireSocketProvider(dp.url, 's9-disruption', doc, { WebSocketPolyfill: WS, disableBc: true, getToken: backend.getToken, handover: mode === 'handover' ? 'always' : 'never' })
+  const provider = new WireSocketProvider(dp.url, `s9-${mode}`, doc, { WebSocketPolyfill: WS, disableBc: true, getToken: backend.getToken, handover: mode === 'handover' ? 'always' : 'never' })
   provider.awareness.setLocalStateField('name', 'subject')
   return {
     connected: () => provider.wsconnected,
@@ -62,7 +62,8 @@ const subject = async (mode: Mode, dp: RemoteDataplane, doc: Y.Doc, latency: num
 const run = async (mode: Mode, dp: RemoteDataplane, latency: number, ttl: number, expiries: number): Promise<Disruption> => {
   const doc = new Y.Doc()
   const peerDoc = new Y.Doc()
-  const peer = ours(dp.url, 's9-disruption', peerDoc, { WS: createSocketMeter().WS, getToken: createBackend(dp, latency, 3600).getToken })
+  // a document per mode: the peer must not count another mode's edits, synced on join, as late
+  const peer = ours(dp.url, `s9-${mode}`, peerDoc, { WS: createSocketMeter().WS, getToken: createBackend(dp, latency, 3600).getToken })
   const s = await subject(mode, dp, doc, latency, ttl)
   const result: Disruption = { notConnectedMs: 0, syncFalse: 0, presenceGapMs: 0, editsLate: 0, edits: 0 }
   s.onSyncFalse(() => result.syncFalse++)
