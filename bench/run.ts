@@ -19,6 +19,7 @@ import { leaks } from './scenarios/s5-leaks.ts'
 import { reconnectStorm } from './scenarios/s6-storm.ts'
 import { bundle } from './scenarios/s7-bundle.ts'
 import { capacity } from './scenarios/s8-capacity.ts'
+import { disruption } from './scenarios/s9-disruption.ts'
 
 type Scenario = (options: BenchOptions) => Promise<ScenarioResult>
 
@@ -31,6 +32,7 @@ const scenarios: Array<{ id: number; title: string; run: Scenario }> = [
   { id: 6, title: 'Reconnect storm', run: reconnectStorm },
   { id: 7, title: 'Bundle', run: bundle },
   { id: 8, title: 'Local dataplane capacity', run: capacity },
+  { id: 9, title: 'Visible disruption per token expiry', run: disruption },
 ]
 
 /** The whole run must end by itself even if a scenario wedges: this is the last line of defence. */

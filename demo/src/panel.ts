@@ -80,11 +80,13 @@ export function createClientPanel (user: User, testId: string): ClientPanel {
     }
     // When a plan limit holds the client back, the moment it tries again (from the `limit` event).
     let retryAt: number | null = null
+    // The expiry of the token the live socket runs on (a background refresh brings the next one early).
+    let liveExpiresAt: number | null = null
     const tick = (): void => {
       const waiting = retryAt !== null && retryAt > Date.now() && !provider.wsconnected
       countdown.hidden = !waiting
       if (waiting && retryAt !== null) countdown.textContent = `reconnecting in ${Math.ceil((retryAt - Date.now()) / 1000)} s`
-      const at = provider.tokenExpiresAt
+      const at = liveExpiresAt ?? provider.tokenExpiresAt
       const b = expiry.querySelector('b')
       if (b !== null) b.textContent = at === null ? '—' : `${Math.max(0, Math.round((at - Date.now()) / 1000))} s`
       const l = provider.limits
@@ -114,6 +116,7 @@ export function createClientPanel (user: User, testId: string): ClientPanel {
       setStatus(s)
       if (s === 'connected') {
         retryAt = null
+        liveExpiresAt = provider.tokenExpiresAt
         log('ok', wasConnected ? `reconnected to ${new URL(provider.url).host}` : `connected to ${new URL(provider.url).host}`)
         wasConnected = true
       } else if (s === 'connecting' && wasConnected) {
@@ -139,6 +142,11 @@ export function createClientPanel (user: User, testId: string): ClientPanel {
     provider.on('limit', ({ code, limit, retryIn }) => {
       retryAt = Date.now() + retryIn
       log('limit', `plan limit: ${limit} (${code}); reconnecting in ${Math.round(retryIn / 1000)} s`)
+      tick()
+    })
+    provider.on('handover', ({ expiresAt }) => {
+      liveExpiresAt = expiresAt
+      log('token', 'token renewed, socket replaced')
       tick()
     })
     provider.on('redirect', ({ to }) => log('redirect', `redirected to ${new URL(to).host}`))

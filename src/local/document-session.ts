@@ -14,7 +14,7 @@ import { messageYjsSyncStep1, messageYjsSyncStep2, messageYjsUpdate } from 'y-pr
 import { awarenessMessage, syncStep1Message, syncStep2Message } from '../wire/codec.ts'
 import { messageAuth, messageAwareness, messageQueryAwareness, messageSync } from '../contract/messages.ts'
 import { checkUpdateV1 } from '../wire/update-check.ts'
-import { INVALID_AWARENESS, readAwarenessUpdate, writeAwarenessUpdate, type AwarenessLimits } from './awareness-guard.ts'
+import { INVALID_AWARENESS, readAwarenessUpdate, writeAwarenessUpdate, type AwarenessEntry, type AwarenessLimits } from './awareness-guard.ts'
 import type { DocumentEntry, DocumentPeer } from './documents.ts'
 
 export interface CloseRequest { code: number; reason: string }
@@ -72,6 +72,11 @@ export const pendingBytes = (doc: Y.Doc): number =>
 
 export class DocumentSession implements DocumentPeer {
   readonly awarenessIds = new Set<number>()
+  /**
+   * States this connection sent for client ids another live connection owns: held, neither applied nor
+   * relayed, until that owner leaves (then this one takes over, see takeOver) or this one does.
+   */
+  private readonly claims = new Map<number, AwarenessEntry>()
   private ended = false
   private expiryTimer: ReturnType<typeof setTimeout> | undefined
   /** The state vector of the step 1 whose answer is still queued on the socket, if any. */
@@ -139,7 +144,9 @@ export class DocumentSession implements DocumentPeer {
     try {
       // Leave first so the awareness removal below is not echoed back to a dead socket.
       this.hooks.onEnd(this)
-      if (this.awarenessIds.size > 0) removeAwarenessStates(this.entry.awareness, [...this.awarenessIds], null)
+      this.claims.clear()
+      const gone = [...this.awarenessIds].filter(id => !this.entry.passOn(id))
+      if (gone.length > 0) removeAwarenessStates(this.entry.awareness, gone, null)
     } catch {
       // The document may already be destroyed (dataplane closing); nothing is left to tell.
     }
@@ -236,19 +243,39 @@ export class DocumentSession implements DocumentPeer {
     })
   }
 
+  /** The owner of `clientId` is leaving: if this connection claimed it, it becomes the owner, its state applied. */
+  takeOver (clientId: number): boolean {
+    const claim = this.claims.get(clientId)
+    if (claim === undefined || this.ended) return false
+    this.claims.delete(clientId)
+    this.awarenessIds.add(clientId)
+    applyAwarenessUpdate(this.entry.awareness, writeAwarenessUpdate([claim]), this)
+    return true
+  }
+
   private receiveAwareness (update: Uint8Array): void {
     const verdict = readAwarenessUpdate(update, this.limits.awareness)
     if (!verdict.ok) {
       this.close({ code: verdict.reason === INVALID_AWARENESS ? InvalidPayload : PolicyViolation, reason: verdict.reason })
       return
     }
-    // A connection sets only client ids it announced first: another connection's ids are left alone.
-    const own = verdict.entries.filter(e => {
-      if (this.awarenessIds.has(e.clientId)) return true
-      return !this.entry.isAnnouncedByOther(e.clientId, this) && e.state !== 'null'
-    })
+    // A connection sets only client ids it announced first: another connection's ids are left alone,
+    // their states held as claims in case that connection leaves first (contract §3, ours).
+    const own: AwarenessEntry[] = []
+    for (const e of verdict.entries) {
+      if (this.awarenessIds.has(e.clientId)) {
+        own.push(e)
+      } else if (e.state !== 'null' && this.entry.isAnnouncedByOther(e.clientId, this)) {
+        // Only a newer clock is a claim: y-websocket clients echo every state the server relays to them,
+        // and an echo held as a claim would keep a client that dropped alive as a ghost.
+        if (e.clock > (this.entry.awareness.meta.get(e.clientId)?.clock ?? 0)) this.claims.set(e.clientId, e)
+      } else {
+        this.claims.delete(e.clientId)
+        if (e.state !== 'null') own.push(e)
+      }
+    }
     const newIds = new Set(own.map(e => e.clientId).filter(id => !this.awarenessIds.has(id)))
-    if (this.awarenessIds.size + newIds.size > this.limits.awareness.maxIdsPerPeer) {
+    if (this.awarenessIds.size + this.claims.size + newIds.size > this.limits.awareness.maxIdsPerPeer) {
       this.close({ code: PolicyViolation, reason: `More than ${this.limits.awareness.maxIdsPerPeer} awareness client ids` })
       return
     }

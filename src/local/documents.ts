@@ -11,6 +11,8 @@ export interface DocumentPeer {
   send (message: Uint8Array): void
   /** Awareness client ids this peer introduced, removed from the document when it leaves. */
   readonly awarenessIds: Set<number>
+  /** Take over `clientId` from a peer that is leaving, if this peer claimed it meanwhile (see DocumentSession). */
+  takeOver? (clientId: number): boolean
 }
 
 export const documentKeyOf = (appKey: string, name: string): string => `${appKey}::${name}`
@@ -47,6 +49,15 @@ export class DocumentEntry {
   /** Whether a peer other than `asker` announced this awareness client id (and so owns it). */
   isAnnouncedByOther (clientId: number, asker: DocumentPeer): boolean {
     for (const peer of this.peers) if (peer !== asker && peer.awarenessIds.has(clientId)) return true
+    return false
+  }
+
+  /**
+   * A leaving peer's client id passes to a peer that claimed it (make-before-break: the same client on
+   * its replacement socket), instead of being removed. Returns whether one did.
+   */
+  passOn (clientId: number): boolean {
+    for (const peer of this.peers) if (peer.takeOver?.(clientId) === true) return true
     return false
   }
 

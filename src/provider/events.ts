@@ -56,6 +56,8 @@ export interface WireSocketProviderEvents {
   'token-error': (event: { error: TokenError; retryIn: number | null }) => void
   limit: (event: { code: number; limit: LimitKind; value: number | null; retryIn: number }) => void
   redirect: (event: { from: string; to: string }) => void
+  /** The socket was replaced before its token expired (make-before-break); listeners saw no disconnect. */
+  handover: (event: { expiresAt: number }) => void
   /** The server sent a frame that could not be read; the connection is re-established. */
   'message-error': (event: { error: unknown }) => void
   /** The server answered with a y-protocols auth message (permission denied). */

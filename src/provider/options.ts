@@ -1,3 +1,4 @@
+import type { HandoverMode } from './handover.ts'
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { isValidDocumentName } from '../contract/document-name.ts'
@@ -48,6 +49,12 @@ export interface WireSocketProviderOptions<P = unknown> {
   limitRetryDelay?: number
   /** How long (ms) the WebSocket handshake may take before the attempt is abandoned and retried. Default 10 000. */
   handshakeTimeout?: number
+  /**
+   * Replace the socket before its token expires (make-before-break), so that listeners and peers see no
+   * disconnect: `'auto'` (default) once the server has closed a socket of this provider at expiry (4002
+   * `Token expired`), `'always'` from the first token, `'never'`.
+   */
+  handover?: HandoverMode
   // ---- y-websocket's options, same meaning ----
   connect?: boolean
   awareness?: Awareness
@@ -86,6 +93,7 @@ const rules: Array<[Check, string, string]> = [
   // RFC 7230 token characters: what a subprotocol name or a query key may safely be
   [optional(v => /^[\w!#$%&'*+.^`|~-]+$/.test(v as string)), DEV ? 'a subprotocol or query parameter name' : '', 'tokenProtocol tokenQueryParam'],
   [optional(v => v === 'subprotocol' || v === 'query'), DEV ? '"subprotocol" or "query"' : '', 'tokenTransport'],
+  [optional(v => v === 'auto' || v === 'always' || v === 'never'), DEV ? '"auto", "always" or "never"' : '', 'handover'],
   [strings, DEV ? 'an array of strings' : '', 'protocols allowedRedirectHosts'],
   [optional(v => strings(Object.values(v as object))), DEV ? 'an object of strings' : '', 'params'],
   [has('hold'), DEV ? 'made by createTokenSource()' : '', 'tokenSource'],

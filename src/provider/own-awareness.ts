@@ -1,5 +1,5 @@
 import type * as Y from 'yjs'
-import { Awareness, removeAwarenessStates } from 'y-protocols/awareness'
+import { Awareness } from 'y-protocols/awareness'
 
 /**
  * The app's awareness, or one of our own with a way to release it completely: y-protocols' Awareness
@@ -19,9 +19,4 @@ export const ownAwareness = (doc: Y.Doc, given: Awareness | undefined): { awaren
       doc._observers.get('destroy')?.delete(added)
     },
   }
-}
-
-/** A connection ended: the peers it told us about are gone with it; our own state stays. */
-export const forgetPeers = (awareness: Awareness, origin: unknown): void => {
-  removeAwarenessStates(awareness, [...awareness.getStates().keys()].filter(client => client !== awareness.clientID), origin)
 }

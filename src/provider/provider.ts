@@ -1,5 +1,7 @@
 import type * as Y from 'yjs'
-import { forgetPeers, ownAwareness } from './own-awareness.ts'
+import { ownAwareness } from './own-awareness.ts'
+import { bumpOwn, forgetPeers } from './presence.ts'
+import { expiresSockets, Handover } from './handover.ts'
 import { Connection } from './connection.ts'
 import { transitions, type ConnectionState, type ProviderAwareness, type WireSocketProviderEvents } from './events.ts'
 import { guarded, Stepped } from './stepped.ts'
@@ -16,7 +18,7 @@ import {
   afterClose, afterDrop, afterTokenFailure, defaultShouldReconnect, DISCOVERY_REJECTED, noFailures,
   type ClosedKind, type Counters, type LimitKind, type PolicyOptions, type Verdict,
 } from './policy.ts'
-import { encodeAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
+import { encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
 import { MAX_DELAY, validate, type CloseEventLike, type WebSocketLike, type WireSocketProviderOptions } from './options.ts'
 
 export type { ClosedKind, LimitKind } from './policy.ts'
@@ -64,6 +66,10 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   readonly #hold: TokenHold
   readonly #options: WireSocketProviderOptions<WireSocketProvider>
   #connection: Connection | null = null
+  /** The overlap with the next socket, while the live one is replaced before its token expires (handover.ts). */
+  #handover: Handover | null = null
+  /** Whether the server is expected to close sockets at `exp`, so that they are replaced before it. */
+  #expiryCloses: boolean
   readonly #attempts = new AttemptWindow()
   readonly #crossTab: CrossTab
   readonly #releaseAwareness: () => void
@@ -86,6 +92,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.roomname = documentName
     this.doc = doc
     this.bcChannel = `${this.serverUrl}/${documentName}`
+    this.#expiryCloses = options.handover === 'always'
     this.#route = new Route(new URL(this.bcChannel), documentName, options.allowedRedirectHosts, move => this.emit('redirect', [move]))
     const { awareness, release } = ownAwareness(doc, options.awareness)
     this.awareness = awareness as ProviderAwareness
@@ -101,7 +108,10 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       timeout: options.tokenTimeout,
     })
     this.#hold = new TokenHold(this.#tokens, documentName,
-      token => this.emit('token', [{ expiresAt: token.expiresAt, claims: token.claims }]),
+      token => {
+        this.emit('token', [{ expiresAt: token.expiresAt, claims: token.claims }])
+        this.step(() => this.#handOver(token))
+      },
       error => this.emit('token-error', [{ error, retryIn: null }]))
     doc.on('update', this.#onDocUpdate)
     this.awareness.on('update', this.#onAwarenessUpdate)
@@ -249,22 +259,9 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
 
   #open (token: Token): void {
     this.#socketToken = token
-    const { tokenTransport, tokenQueryParam = TOKEN_QUERY_PARAM, tokenProtocol = TOKEN_SUBPROTOCOL, handshakeTimeout = 10_000 } = this.#options
-    const inQuery = tokenTransport === 'query'
-    const url = this.#route.url(this.params, inQuery ? [tokenQueryParam, token.value] : undefined).href
     let connection: Connection
     try {
-      connection = new Connection(this.#options.WebSocketPolyfill ?? WebSocket, url, inQuery ? this.protocols : [tokenProtocol, token.value, ...this.protocols], handshakeTimeout, {
-        open: () => this.step(() => this.#onOpen()),
-        message: data => this.step(() => this.#onMessage(connection, data)),
-        error: event => this.emit('connection-error', [event, this]),
-        close: event => this.step(() => {
-          this.#endSocket(event)
-          this.#carryOut(afterClose(event, this.#counters, this.#policy()), event)
-        }),
-        // A server that accepts TCP but never completes the upgrade would leave us connecting forever.
-        timeout: () => this.step(() => this.#drop()),
-      })
+      connection = this.#dial(token)
     } catch (error) {
       // e.g. a polyfill that rejects the URL; reported like a failed handshake, never with the URL (it may hold the token)
       return this.#drop(new Error(DEV ? 'could not create the WebSocket' : 'WebSocket', { cause: (error as Error | null)?.name }))
@@ -274,29 +271,100 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#enter('connecting')
   }
 
+  /** A socket presenting `token`; its events go to the live path, or to the handover while it is the replacement. */
+  #dial (token: Token): Connection {
+    const { tokenTransport, tokenQueryParam = TOKEN_QUERY_PARAM, tokenProtocol = TOKEN_SUBPROTOCOL, handshakeTimeout = 10_000 } = this.#options
+    const inQuery = tokenTransport === 'query'
+    const url = this.#route.url(this.params, inQuery ? [tokenQueryParam, token.value] : undefined).href
+    const live = (): boolean => connection === this.#connection
+    const connection: Connection = new Connection(this.#options.WebSocketPolyfill ?? WebSocket, url, inQuery ? this.protocols : [tokenProtocol, token.value, ...this.protocols], handshakeTimeout, {
+      open: () => this.step(() => live() ? this.#onOpen() : this.#onReplacementOpen()),
+      message: data => this.step(() => this.#onMessage(connection, data)),
+      error: event => live() && this.emit('connection-error', [event, this]),
+      close: event => this.step(() => {
+        if (!live()) return this.#abandonHandover()
+        if (this.#options.handover !== 'never' && expiresSockets(event)) this.#expiryCloses = true
+        this.#endSocket(event)
+        this.#carryOut(afterClose(event, this.#counters, this.#policy()), event)
+      }),
+      // A server that accepts TCP but never completes the upgrade would leave us connecting forever.
+      timeout: () => this.step(() => live() ? this.#drop() : this.#abandonHandover()),
+    })
+    return connection
+  }
+
+  // ---- make-before-break (handover.ts) ----
+
+  /** A fresh token arrived: if the server will close the live socket at its token's `exp`, replace it first. */
+  #handOver (token: Token): void {
+    const expiring = this.#socketToken
+    if (!this.#expiryCloses || this.#state !== 'open' || !this.#synced || this.#handover !== null ||
+      expiring === null || token.expiresAt <= expiring.expiresAt) return
+    try {
+      this.#handover = new Handover(this.#dial(token), token, this.#options.handshakeTimeout ?? 10_000, () => this.step(() => this.#abandonHandover()))
+    } catch {}
+  }
+
+  #onReplacementOpen (): void {
+    const handover = this.#handover
+    if (handover === null) return
+    handover.phase = 'syncing'
+    handover.send(encodeSyncStep1(this.doc))
+    handover.send(encodeAwareness(this.awareness, bumpOwn(this.awareness)))
+  }
+
+  /** The replacement synced: it becomes the live socket, and the old one closes unheard. */
+  #swap (handover: Handover): void {
+    const old = this.#connection
+    this.#handover = null
+    this.#connection = handover.settle()
+    this.ws = this.#connection.socket
+    this.#socketToken = handover.token
+    this.wsLastMessageReceived = Date.now()
+    old?.end()
+    // A server that removes our presence when the old socket closes (instead of passing it on) sees it again at once.
+    this.#send(encodeAwareness(this.awareness, bumpOwn(this.awareness)))
+    this.emit('handover', [{ expiresAt: handover.token.expiresAt }])
+  }
+
+  #abandonHandover (): void {
+    this.#handover?.abandon()
+    this.#handover = null
+  }
+
   #onOpen (): void {
     this.wsLastMessageReceived = Date.now()
     this.#enter('open')
     this.emit('status', [{ status: 'connected' }])
     this.#send(encodeSyncStep1(this.doc))
-    if (this.awareness.getLocalState() !== null) this.#send(encodeAwareness(this.awareness, [this.awareness.clientID]))
+    // presence back within a round trip: ours with a newer clock, and everyone's asked for
+    this.#send(encodeAwareness(this.awareness, bumpOwn(this.awareness)))
+    this.#send(encodeQueryAwareness())
   }
 
   #onMessage (connection: Connection, data: unknown): void {
-    this.wsLastMessageReceived = Date.now()
+    const live = this.#connection === connection
+    const replacement = this.#handover
+    if (!live && replacement?.connection !== connection) return
+    if (live) this.wsLastMessageReceived = Date.now()
     const wasSynced = this.#synced
     let reply: Uint8Array<ArrayBuffer> | null
+    let bytes: Uint8Array
     try {
       if (!(data instanceof ArrayBuffer)) throw new TypeError(DEV ? 'expected a binary frame' : 'binary')
-      reply = readMessage(this.messageHandlers, this, new Uint8Array(data), true)
+      // the replacement's step 2 must not touch `synced`: it stays true across the swap
+      reply = readMessage(this.messageHandlers, this, bytes = new Uint8Array(data), live)
     } catch (error) {
       // A frame we cannot read may have left the sync half-done: start over on a fresh connection.
-      if (this.#connection === connection) this.#drop(error)
+      if (live) this.#drop(error)
+      else this.#abandonHandover()
       return
     }
     // Only a connection that synced did useful work: it alone resets the retry counters.
     if (!wasSynced && this.#synced) this.#counters = noFailures
-    if (reply !== null) this.#send(reply)
+    if (reply !== null) connection.send(reply)
+    // sync (0), step 2 (1): the replacement caught up
+    if (!live && bytes[0] === 0 && bytes[1] === 1) this.#swap(replacement!)
   }
 
   // A `shouldReconnect` that throws says "don't", as it does in y-websocket.
@@ -316,6 +384,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
 
   /** Forget the socket: detach it, close it, and tell listeners. Leaves the machine in `waiting`. */
   #endSocket (event: CloseEventLike | null): void {
+    this.#abandonHandover()
     this.#connection?.end()
     this.#connection = this.ws = null
     const wasOpen = this.#state === 'open'
@@ -373,7 +442,9 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   }
 
   #send (message: Uint8Array<ArrayBuffer>): void {
-    if (this.#state === 'open') this.#connection?.send(message)
+    if (this.#state !== 'open') return
+    this.#connection?.send(message)
+    this.#handover?.send(message)
   }
 
   #broadcast (message: Uint8Array<ArrayBuffer>): void {

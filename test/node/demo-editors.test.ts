@@ -167,6 +167,11 @@ test('expire tokens, redirect and drop sockets: every keystroke survives in ever
   assert.ok(at('token received') >= 0 && at('token received') < at('socket closed: token expired or invalid (4002'), lines.join('\n'))
   assert.ok(at('socket closed: token expired or invalid (4002') < at('reconnecting after token expired or invalid'), lines.join('\n'))
   assert.equal(lines.filter(line => line.includes('token received')).length, 1)
+  // Presence survives the expiry: each client still shows its peer's chip (it used to vanish for 11-30 s).
+  for (const { doc } of EDITORS) {
+    await client(doc, 'a').locator('[data-role="peers"]', { hasText: 'Grace' }).waitFor({ timeout: 2000 })
+    await client(doc, 'b').locator('[data-role="peers"]', { hasText: 'Ada' }).waitFor({ timeout: 2000 })
+  }
 
   for (const { doc } of EDITORS) await page.locator(`[data-doc="${doc}"] [data-role="move"]`).click()
   await round('afterRedirect')

@@ -314,3 +314,67 @@ test('Hocuspocus: one socket carries at most maxDocumentsPerSocket documents; on
     ws.close()
   })
 })
+
+// ---- issue 14: one client id on two sockets (make-before-break) ------------------------------------
+
+test('a claim on a live connection\'s client id is held, and passes on when the owner leaves: no removal', { timeout: 15_000 }, async () => {
+  await withDataplane({}, async dp => {
+    const url = `${dp.regions[0]!.url}/handover-claim`
+    const token = await dp.mintToken()
+    const owner = new YClient(url, token)
+    await owner.until(() => owner.synced)
+    owner.setAwareness({ name: 'old socket' })
+    const id = owner.doc.clientID
+    const watcher = new YClient(url, token)
+    await watcher.until(() => watcher.awareness.getStates().get(id)?.name === 'old socket', 'watcher sees the owner')
+    const removals: number[] = []
+    watcher.awareness.on('update', ({ removed }: { removed: number[] }) => removals.push(...removed))
+    const replacement = new YClient(url, token)
+    await replacement.until(() => replacement.synced)
+    const clock = replacement.awareness.meta.get(id)!.clock
+    replacement.sendRaw(awarenessFrame([{ clientId: id, clock: clock + 1, state: JSON.stringify({ name: 'new socket' }) }]))
+    // held while the owner lives: a fresh joiner still sees the owner's state
+    assert.deepEqual(await stateOf(url, token, id), ['old socket'])
+    // the old socket goes away without saying goodbye, as the provider's does after a swap
+    await closeQuietly(owner.ws)
+    await watcher.until(() => watcher.awareness.getStates().get(id)?.name === 'new socket', 'the claim took over')
+    assert.deepEqual(removals, [], 'the id was passed on, never removed')
+    await Promise.all([owner.close(), watcher.close(), replacement.close()])
+  })
+})
+
+test('held claims count against maxAwarenessIds', { timeout: 15_000 }, async () => {
+  await withDataplane({ maxAwarenessIds: 3 }, async dp => {
+    const url = `${dp.regions[0]!.url}/many-claims`
+    const token = await dp.mintToken()
+    const owner = await accepted(url, token)
+    owner.send(awarenessFrame([1, 2, 3].map(clientId => ({ clientId, clock: 1, state: '{}' }))))
+    const watcher = new YClient(url, token)
+    await watcher.until(() => [1, 2, 3].every(id => watcher.awareness.getStates().has(id)), 'the owner\'s three ids')
+    const claimant = await accepted(url, token)
+    const closed = nextClose(claimant)
+    claimant.send(awarenessFrame([1, 2, 3, 4].map(clientId => ({ clientId, clock: 2, state: '{}' }))))
+    assert.deepEqual(await closed, { code: 1008, reason: 'More than 3 awareness client ids' })
+    closeQuietly(owner)
+    await watcher.close()
+  })
+})
+
+test('a peer echoing a client\'s state (as y-websocket clients do) does not keep it alive once that client drops', { timeout: 15_000 }, async () => {
+  await withDataplane({}, async dp => {
+    const url = `${dp.regions[0]!.url}/handover-echo`
+    const token = await dp.mintToken()
+    const owner = new YClient(url, token)
+    await owner.until(() => owner.synced)
+    owner.setAwareness({ name: 'owner' })
+    const id = owner.doc.clientID
+    const echoer = new YClient(url, token)
+    await echoer.until(() => echoer.awareness.getStates().get(id)?.name === 'owner', 'echoer sees the owner')
+    echoer.sendRaw(echoer.awarenessFrame([id]))
+    const watcher = new YClient(url, token)
+    await watcher.until(() => watcher.awareness.getStates().has(id), 'watcher sees the owner')
+    await closeQuietly(owner.ws)
+    await watcher.until(() => !watcher.awareness.getStates().has(id), 'the dropped owner is removed')
+    await Promise.all([owner.close(), echoer.close(), watcher.close()])
+  })
+})

@@ -13,7 +13,7 @@ before(async () => { dp = await file.ready })
 const isExpiryClose = (e: { code: number; reason: string } | null): boolean => e?.code === 4002
 
 test('an expiry close is recovered with no getToken call on the critical path', async () => {
-  const a = client(dp, 'expiry-fast', { ttl: 3 })
+  const a = client(dp, 'expiry-fast', { ttl: 3, handover: 'never' })
   try {
     await synced(a.provider)
     for (let round = 0; round < 3; round++) {
