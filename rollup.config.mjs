@@ -1,28 +1,71 @@
-// ESM + CJS bundles and .d.ts/.d.cts for each entry. Dependencies stay external: yjs is a peer and
-// must never be bundled (two copies of yjs break documents), the rest are installed by npm.
+// ESM + CJS bundles and .d.ts/.d.cts for each entry. yjs is a peer and is never bundled (two copies of
+// yjs break documents); the ESM builds keep every dependency external. The CJS builds also bundle
+// the dependencies CommonJS cannot `require` on every Node the package supports: jose is ESM-only,
+// and Node before 20.19 has no require(esm), so `require('y-wiresocket/server')` would die there.
 import esbuild from 'rollup-plugin-esbuild'
+import { nodeResolve } from '@rollup/plugin-node-resolve'
 import { dts } from 'rollup-plugin-dts'
 import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8'))
 const deps = [...Object.keys(pkg.dependencies ?? {}), ...Object.keys(pkg.peerDependencies ?? {})]
-const external = id => id.startsWith('node:') || deps.some(d => id === d || id.startsWith(d + '/'))
+/** ESM-only dependencies: bundled into the CJS outputs. */
+const ESM_ONLY = ['jose']
 
-const entries = { index: 'src/index.ts', server: 'src/server/index.ts', local: 'src/local/index.ts' }
+const externalOf = bundled => id =>
+  id.startsWith('node:') || deps.some(d => !bundled.includes(d) && (id === d || id.startsWith(d + '/')))
+
+const entries = { index: 'src/index.ts', server: 'src/server/index.ts', redis: 'src/redis/index.ts', local: 'src/local/index.ts' }
+
+/**
+ * Where an entry's JavaScript goes. The browser entry has lazy chunks (src/provider/redirect.ts,
+ * loaded on the first redirect or discovery), so its outputs name a directory: the entry file keeps
+ * the name package.json `exports` points to, each chunk goes to dist/chunks/ under a fixed name per
+ * build (no hash: the package is re-bundled by the app, and a fixed name leaves no stale files).
+ */
+const jsOutput = (name, format, suffix = '') => {
+  const ext = format === 'cjs' ? 'cjs' : 'js'
+  const where = name === 'index'
+    ? { dir: 'dist', entryFileNames: `${name}${suffix}.${ext}`, chunkFileNames: `chunks/[name]${suffix}.${ext}` }
+    : { file: `dist/${name}${suffix}.${ext}` }
+  return { ...where, format, sourcemap: true, ...format === 'cjs' ? { exports: 'named' } : {} }
+}
+
+// The browser entry's production build (the `production` export condition): src/provider/dev.ts
+// swapped for dev.production.ts, so long messages and dev-only checks are left out (see dev.ts).
+const production = {
+  name: 'y-wiresocket-production',
+  resolveId (source, importer) {
+    if (importer?.includes('/src/provider/') && source.endsWith('/dev.ts')) {
+      return fileURLToPath(new URL('./src/provider/dev.production.ts', import.meta.url))
+    }
+    return null
+  },
+}
 
 export default [
   ...Object.entries(entries).map(([name, input]) => ({
     input,
-    external,
+    external: externalOf([]),
     plugins: [esbuild({ target: 'es2022' })],
-    output: [
-      { file: `dist/${name}.js`, format: 'es', sourcemap: true },
-      { file: `dist/${name}.cjs`, format: 'cjs', sourcemap: true, exports: 'named' },
-    ],
+    output: jsOutput(name, 'es'),
+  })),
+  {
+    input: entries.index,
+    external: externalOf([]),
+    plugins: [production, esbuild({ target: 'es2022' })],
+    output: [jsOutput('index', 'es', '.production'), jsOutput('index', 'cjs', '.production')],
+  },
+  ...Object.entries(entries).map(([name, input]) => ({
+    input,
+    external: externalOf(ESM_ONLY),
+    plugins: [nodeResolve({ exportConditions: ['node', 'import', 'default'], preferBuiltins: true }), esbuild({ target: 'es2022' })],
+    output: jsOutput(name, 'cjs'),
   })),
   ...Object.entries(entries).map(([name, input]) => ({
     input,
-    external,
+    external: externalOf([]),
     plugins: [dts({ compilerOptions: { allowImportingTsExtensions: true } })],
     output: [
       { file: `dist/${name}.d.ts`, format: 'es' },

@@ -1,6 +1,7 @@
 /**
  * `npm start`: the local WireSocket dataplane (two regions, 60 s tokens), the demo's token backend and
- * the demo page, in one process on loopback. Prints the page URL.
+ * the demo page, in one process on loopback. Prints the page URL. Runs from a clone only: the
+ * published package does not ship demo/.
  */
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
@@ -8,6 +9,7 @@ import { startDevServer } from '@web/dev-server'
 import { esbuildPlugin } from '@web/dev-server-esbuild'
 import type { Context, Next } from 'koa'
 import { startLocalDataplane } from '../src/local/index.ts'
+import { watchLauncher } from '../src/local/launcher-watch.ts'
 import { createDemoBackend, SESSION_COOKIE } from './token-backend.ts'
 
 export const DOCUMENTS = ['demo-codemirror', 'demo-tiptap', 'demo-lexical'] as const
@@ -15,17 +17,25 @@ export const DOCUMENTS = ['demo-codemirror', 'demo-tiptap', 'demo-lexical'] as c
 export interface DemoOptions {
   port?: number
   accessTokenTtl?: number
+  /** ms the dataplane keeps a document after its last client left (WireSocket: 10 s). */
+  gracePeriod?: number
   log?: (line: string) => void
 }
 
 export interface RunningDemo {
   url: string
+  /** Whether the dataplane currently holds the document (it forgets it after the grace period). */
+  serverHas(documentName: string): boolean
   close(): Promise<void>
 }
 
 const rootDir = fileURLToPath(new URL('..', import.meta.url))
 
-/** The page's TSX imports React (CommonJS only), so the app is bundled by esbuild on request. */
+/**
+ * The page's app, bundled once before the server listens: a production build (minified, production
+ * conditions, React and Lexical in their production form), so the first visit does not wait for a
+ * bundler or download a development build of three editors.
+ */
 async function bundleApp (): Promise<string> {
   const result = await build({
     entryPoints: [fileURLToPath(new URL('./src/main.tsx', import.meta.url))],
@@ -33,10 +43,11 @@ async function bundleApp (): Promise<string> {
     write: false,
     format: 'esm',
     target: 'es2022',
-    conditions: ['browser', 'development'],
-    define: { 'process.env.NODE_ENV': '"development"' },
+    conditions: ['browser', 'production'],
+    define: { 'process.env.NODE_ENV': '"production"' },
     jsx: 'automatic',
-    sourcemap: 'inline',
+    minify: true,
+    legalComments: 'none',
     logLevel: 'silent',
   })
   const out = result.outputFiles[0]
@@ -45,12 +56,12 @@ async function bundleApp (): Promise<string> {
 }
 
 export async function startDemo (options: DemoOptions = {}): Promise<RunningDemo> {
-  const dp = await startLocalDataplane({ accessTokenTtl: options.accessTokenTtl ?? 60 })
+  const bundle = await bundleApp()
+  const dp = await startLocalDataplane({ accessTokenTtl: options.accessTokenTtl ?? 60, gracePeriod: options.gracePeriod })
   const backend = createDemoBackend({ clientId: dp.app.clientId, clientSecret: dp.app.clientSecret, tokenUrl: dp.tokenUrl })
   const regionOf = new Map<string, string>()
   const firstRegion = dp.regions[0]
   if (firstRegion === undefined) throw new Error('dataplane has no region')
-  let bundle: Promise<string> | null = null
 
   const json = (ctx: Context, body: unknown, status = 200): void => {
     ctx.status = status
@@ -73,10 +84,9 @@ export async function startDemo (options: DemoOptions = {}): Promise<RunningDemo
       ctx.cookies.set(SESSION_COOKIE, backend.newSession(), { httpOnly: true, sameSite: 'strict' })
     }
     if (path === '/demo/app.js') {
-      bundle ??= bundleApp()
       ctx.type = 'application/javascript'
       ctx.set('cache-control', 'no-store')
-      ctx.body = await bundle
+      ctx.body = bundle
       return
     }
     if (path === '/api/token') {
@@ -138,20 +148,43 @@ export async function startDemo (options: DemoOptions = {}): Promise<RunningDemo
   const address = server.server?.address()
   const port = typeof address === 'object' && address !== null ? address.port : options.port
   const url = `http://127.0.0.1:${port ?? 0}/demo/index.html`
+  let closing: Promise<void> | null = null
   return {
     url,
+    serverHas: documentName => dp.getDocument(documentName) !== undefined,
     close: async () => {
-      await server.stop()
-      await dp.close()
+      closing ??= (async () => {
+        await server.stop()
+        await dp.close()
+      })()
+      await closing
     },
   }
 }
 
+/**
+ * Run as `npm start`: stop cleanly on SIGINT/SIGTERM/SIGHUP, and also when the process that started us
+ * goes away: a SIGTERM to npm does not reliably reach its script, so `kill <npm pid>` would otherwise
+ * leave this process and its ports behind.
+ */
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  process.stdout.on('error', () => {}) // the terminal or npm may be gone already: nothing to report to
+  // Watched from before start-up: a kill while the app is being bundled must not be missed.
+  let stopRequested: string | null = null
+  let demo: RunningDemo | null = null
+  const stop = (why: string): void => {
+    if (stopRequested !== null) return
+    stopRequested = why
+    console.log(`Stopping (${why}).`)
+    // A close that hangs must not keep the process alive: exit regardless after 3 s.
+    setTimeout(() => process.exit(0), 3000).unref()
+    if (demo === null) process.exit(0)
+    void demo.close().then(() => process.exit(0), () => process.exit(1))
+  }
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => { stop(signal) })
+  watchLauncher(() => { stop('the process that started the demo exited') })
   const envPort = process.env.PORT
-  const demo = await startDemo({ port: envPort !== undefined && envPort !== '' ? Number(envPort) : undefined })
-  console.log(`y-wiresocket demo: ${demo.url}`)
-  const stop = (): void => { void demo.close().then(() => process.exit(0)) }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
+  demo = await startDemo({ port: envPort !== undefined && envPort !== '' ? Number(envPort) : undefined })
+  if (stopRequested === null) console.log(`y-wiresocket demo: ${demo.url}  (pid ${process.pid})`)
+  else void demo.close().then(() => process.exit(0), () => process.exit(1))
 }

@@ -32,6 +32,11 @@ process.on('message', (raw: unknown) => {
         const total = dp.handshakes.length
         return { total, accepted }
       }
+      case 'memory': {
+        // maxRSS is the peak since the process started (KiB): growth between two reads is what a burst cost.
+        const { maxRSS } = process.resourceUsage()
+        return { rss: process.memoryUsage().rss, peakRss: maxRSS * 1024 }
+      }
       case 'close':
         await dp.close()
         return null

@@ -14,6 +14,8 @@ export interface RemoteDataplane {
   dropConnections(): Promise<void>
   stats(): Promise<{ connections: number; documents: number }>
   handshakes(): Promise<{ total: number; accepted: number }>
+  /** The child's resident set now and at its peak so far, in bytes. */
+  memory(): Promise<{ rss: number; peakRss: number }>
   close(): Promise<void>
 }
 
@@ -82,6 +84,7 @@ export const startRemoteDataplane = async (options: LocalDataplaneOptions = {}):
     dropConnections: () => call<null>('drop').then(() => undefined),
     stats: () => call('stats'),
     handshakes: () => call('handshakes'),
+    memory: () => call('memory'),
     close: async () => {
       if (exited) return
       const gone = new Promise<void>(resolve => child.once('exit', () => resolve()))

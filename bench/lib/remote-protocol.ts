@@ -1,7 +1,7 @@
 /** Messages between the bench process and the dataplane child (`dataplane-child.ts`). */
 export type ChildRequest =
   | { id: number; op: 'mint'; ttl?: number }
-  | { id: number; op: 'expire' | 'drop' | 'stats' | 'handshakes' | 'close' }
+  | { id: number; op: 'expire' | 'drop' | 'stats' | 'handshakes' | 'memory' | 'close' }
 
 export type ChildReply =
   | { kind: 'ready'; regions: string[] }

@@ -1,5 +1,6 @@
 /** CodeMirror 6 and TipTap 3 bound to a WireSocketProvider, the way each editor's docs wire y-websocket. */
 import * as Y from 'yjs'
+import { IndexeddbPersistence } from 'y-indexeddb'
 import { EditorView, basicSetup } from 'codemirror'
 import { yCollab } from 'y-codemirror.next'
 import { Editor } from '@tiptap/core'
@@ -9,9 +10,20 @@ import CollaborationCaret from '@tiptap/extension-collaboration-caret'
 import { WireSocketProvider, type TokenSource } from '../../src/index.ts'
 import type { User } from './panel.ts'
 
-export function mountCodeMirror (parent: HTMLElement, serverUrl: string, documentName: string, tokenSource: TokenSource, user: User): WireSocketProvider {
+/**
+ * WireSocket stores nothing, so each client keeps its own copy in IndexedDB and connects once that
+ * copy is loaded: the server's empty document is then seeded from it instead of the other way round.
+ */
+export const persistedProvider = (serverUrl: string, documentName: string, doc: Y.Doc, storeName: string, tokenSource: TokenSource): WireSocketProvider => {
+  const provider = new WireSocketProvider(serverUrl, documentName, doc, { tokenSource, disableBc: true, connect: false })
+  const persistence = new IndexeddbPersistence(storeName, doc)
+  void persistence.whenSynced.then(() => { provider.connect() })
+  return provider
+}
+
+export function mountCodeMirror (parent: HTMLElement, serverUrl: string, documentName: string, storeName: string, tokenSource: TokenSource, user: User): WireSocketProvider {
   const doc = new Y.Doc()
-  const provider = new WireSocketProvider(serverUrl, documentName, doc, { tokenSource, disableBc: true })
+  const provider = persistedProvider(serverUrl, documentName, doc, storeName, tokenSource)
   provider.awareness.setLocalStateField('user', { name: user.name, color: user.color, colorLight: `${user.color}33` })
   const ytext = doc.getText('codemirror')
   new EditorView({
@@ -22,9 +34,9 @@ export function mountCodeMirror (parent: HTMLElement, serverUrl: string, documen
   return provider
 }
 
-export function mountTipTap (element: HTMLElement, serverUrl: string, documentName: string, tokenSource: TokenSource, user: User): WireSocketProvider {
+export function mountTipTap (element: HTMLElement, serverUrl: string, documentName: string, storeName: string, tokenSource: TokenSource, user: User): WireSocketProvider {
   const doc = new Y.Doc()
-  const provider = new WireSocketProvider(serverUrl, documentName, doc, { tokenSource, disableBc: true })
+  const provider = persistedProvider(serverUrl, documentName, doc, storeName, tokenSource)
   new Editor({
     element,
     extensions: [

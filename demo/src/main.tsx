@@ -42,6 +42,8 @@ async function main (): Promise<void> {
 
   const app = document.getElementById('app')
   if (app === null) return
+  app.querySelector('[data-role="loading"]')?.remove()
+  app.removeAttribute('aria-busy')
   const docs = [
     { name: 'demo-codemirror', title: 'CodeMirror 6', subtitle: 'y-codemirror.next · yCollab' },
     { name: 'demo-tiptap', title: 'TipTap 3', subtitle: 'Collaboration + CollaborationCaret' },
@@ -67,15 +69,17 @@ async function main (): Promise<void> {
     }
     panels.forEach((panel, i) => {
       const user = USERS[i] ?? USERS[0]
+      // Each client keeps its own copy, as two people's browsers would.
+      const storeName = `y-wiresocket-demo:${d.name}:${i === 0 ? 'a' : 'b'}`
       if (d.name === 'demo-codemirror') {
-        const provider = mountCodeMirror(panel.editorHost, url, d.name, tokenSource, user)
+        const provider = mountCodeMirror(panel.editorHost, url, d.name, storeName, tokenSource, user)
         panel.attach(provider); follow(provider)
       } else if (d.name === 'demo-tiptap') {
-        const provider = mountTipTap(panel.editorHost, url, d.name, tokenSource, user)
+        const provider = mountTipTap(panel.editorHost, url, d.name, storeName, tokenSource, user)
         panel.attach(provider); follow(provider)
       } else {
         mountLexical(panel.editorHost, {
-          serverUrl: url, documentName: d.name, tokenSource, user, shouldBootstrap: i === 0,
+          serverUrl: url, documentName: d.name, storeName, tokenSource, user, shouldBootstrap: i === 0,
           onProvider: provider => { panel.attach(provider); follow(provider) },
         })
       }

@@ -12,6 +12,24 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, className?: string, t
 
 const clock = (): string => new Date().toLocaleTimeString([], { hour12: false })
 
+/** Why a socket closed, in words: each reconnect in the log says what caused it. */
+const CLOSE_CAUSES: Record<number, string> = {
+  1000: 'closed normally',
+  1006: 'connection lost',
+  1012: 'server restart (document moved)',
+  4001: 'missing token',
+  4002: 'token expired or invalid',
+  4003: 'forbidden',
+  4004: 'connection limit',
+  4005: 'document limit',
+  4006: 'rate limit',
+  4007: 'invalid document name',
+  4008: 'users-per-document limit',
+  4009: 'wrong region',
+}
+
+const MAX_LOG_ENTRIES = 200
+
 export interface ClientPanel {
   root: HTMLElement
   editorHost: HTMLElement
@@ -34,19 +52,25 @@ export function createClientPanel (user: User, testId: string): ClientPanel {
   const limits = el('span', 'meta')
   limits.title = 'Plan limits from the token claims'
   limits.append('plan ', el('b', undefined, '—'))
+  const countdown = el('span', 'countdown')
+  countdown.dataset.role = 'retry'
+  countdown.hidden = true
   const peers = el('span', 'peers')
   peers.dataset.role = 'peers'
-  head.append(who, status, expiry, limits, peers)
+  head.append(who, status, countdown, expiry, limits, peers)
   const editorHost = el('div', 'editor')
   const list = el('ol', 'log')
   list.dataset.role = 'log'
   root.append(head, editorHost, list)
 
+  /** Oldest first, like a terminal: follow the newest line unless the reader scrolled up. */
   const log = (kind: string, text: string): void => {
+    const following = list.scrollTop + list.clientHeight >= list.scrollHeight - 4
     const item = el('li', `k-${kind}`)
-    item.append(el('time', undefined, clock()), text)
-    list.prepend(item)
-    while (list.childElementCount > 40) list.lastElementChild?.remove()
+    item.append(el('time', undefined, clock()), el('span', undefined, text))
+    list.append(item)
+    while (list.childElementCount > MAX_LOG_ENTRIES) list.firstElementChild?.remove()
+    if (following) list.scrollTop = list.scrollHeight
   }
 
   const attach = (provider: WireSocketProvider): void => {
@@ -54,7 +78,12 @@ export function createClientPanel (user: User, testId: string): ClientPanel {
       status.textContent = value
       status.dataset.status = value
     }
+    // When a plan limit holds the client back, the moment it tries again (from the `limit` event).
+    let retryAt: number | null = null
     const tick = (): void => {
+      const waiting = retryAt !== null && retryAt > Date.now() && !provider.wsconnected
+      countdown.hidden = !waiting
+      if (waiting && retryAt !== null) countdown.textContent = `reconnecting in ${Math.ceil((retryAt - Date.now()) / 1000)} s`
       const at = provider.tokenExpiresAt
       const b = expiry.querySelector('b')
       if (b !== null) b.textContent = at === null ? '—' : `${Math.max(0, Math.round((at - Date.now()) / 1000))} s`
@@ -78,31 +107,40 @@ export function createClientPanel (user: User, testId: string): ClientPanel {
         peers.append(chip)
       }
     }
-    setInterval(tick, 500)
+    setInterval(tick, 250)
     let wasConnected = false
+    let lastCause: string | null = null
     provider.on('status', ({ status: s }) => {
       setStatus(s)
       if (s === 'connected') {
+        retryAt = null
         log('ok', wasConnected ? `reconnected to ${new URL(provider.url).host}` : `connected to ${new URL(provider.url).host}`)
         wasConnected = true
       } else if (s === 'connecting' && wasConnected) {
-        log('reconnect', 'reconnecting…')
+        retryAt = null
+        log('reconnect', lastCause === null ? 'reconnecting…' : `reconnecting after ${lastCause}…`)
       }
+      tick()
     })
     provider.on('sync', synced => { if (synced) log('ok', 'synced') })
+    let tokens = 0
     provider.on('token', ({ expiresAt }) => {
-      log('token', `token refreshed, expires in ${Math.round((expiresAt - Date.now()) / 1000)} s`)
+      tokens++
+      log('token', `token ${tokens === 1 ? 'received' : 'refreshed'}, expires in ${Math.round((expiresAt - Date.now()) / 1000)} s`)
       tick()
     })
     provider.on('token-error', ({ error, retryIn }) => log('closed', `token error: ${error.message}${retryIn === null ? '' : `, retry in ${Math.round(retryIn / 1000)} s`}`))
     provider.on('connection-close', event => {
       if (event === null) return
-      const reason = event.reason === '' ? '' : ` ${event.reason.slice(0, 60)}`
-      const kind = event.code === 4002 ? 'token expired' : event.code === 4009 ? 'wrong region' : event.code === 1006 ? 'socket dropped' : 'closed'
-      log('closed', `${kind} (${event.code}${reason})`)
+      lastCause = CLOSE_CAUSES[event.code] ?? `close ${event.code}`
+      log('closed', `socket closed: ${lastCause} (${event.code}${event.reason === '' ? '' : ` ${event.reason}`})`)
     })
     provider.on('closed', ({ code, kind }) => { setStatus('closed'); log('closed', `stopped: ${kind} (${code})`) })
-    provider.on('limit', ({ code, limit, retryIn }) => log('limit', `limited: ${limit} (${code}), retry in ${Math.round(retryIn / 1000)} s`))
+    provider.on('limit', ({ code, limit, retryIn }) => {
+      retryAt = Date.now() + retryIn
+      log('limit', `plan limit: ${limit} (${code}); reconnecting in ${Math.round(retryIn / 1000)} s`)
+      tick()
+    })
     provider.on('redirect', ({ to }) => log('redirect', `redirected to ${new URL(to).host}`))
     provider.awareness.on('update', renderPeers)
     renderPeers()

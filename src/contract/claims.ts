@@ -1,5 +1,3 @@
-import { decodeJwt } from 'jose'
-
 /** Plan limits carried by the token's `limits` claim (contract §2). */
 export interface WireSocketLimits {
   maxConnections?: number
@@ -33,77 +31,49 @@ export interface WireSocketClaims {
 /** Contract §2 (ours): an `exp` beyond this is milliseconds, not a date 3000 years away. */
 const MILLISECOND_THRESHOLD = 1e11
 
-export const toSeconds = (value: unknown): number | undefined => {
-  if (typeof value !== 'number' || !Number.isFinite(value)) return undefined
-  return value > MILLISECOND_THRESHOLD ? Math.floor(value / 1000) : value
-}
-
 const LIMIT_KEYS = ['maxConnections', 'maxDocuments', 'maxUsersPerDoc', 'opsPerMinute'] as const
+/** Claims kept as they are when they are strings. */
+const TEXT_CLAIMS = ['iss', 'sub', 'appId', 'licenseRegionCode', 'dbCode', 'jti'] as const
+/** Claims that are times, in seconds. */
+const TIME_CLAIMS = ['exp', 'iat', 'nbf'] as const
+
+const finite = (value: unknown): value is number => typeof value === 'number' && Number.isFinite(value)
+const text = (value: unknown): string | undefined => typeof value === 'string' ? value : undefined
+
+export const toSeconds = (value: unknown): number | undefined =>
+  finite(value) ? (value > MILLISECOND_THRESHOLD ? Math.floor(value / 1000) : value) : undefined
 
 export const parseLimits = (value: unknown): WireSocketLimits | undefined => {
-  let raw: unknown = value
-  if (typeof raw === 'string') {
-    try {
-      raw = JSON.parse(raw)
-    } catch {
-      return undefined
-    }
+  let raw = value
+  try {
+    if (typeof raw === 'string') raw = JSON.parse(raw)
+  } catch {
+    return undefined
   }
   if (raw === null || typeof raw !== 'object') return undefined
-  const source = raw as Record<string, unknown>
   const limits: WireSocketLimits = {}
   for (const key of LIMIT_KEYS) {
-    const n = source[key]
-    if (typeof n === 'number' && Number.isFinite(n)) limits[key] = n
+    const n = (raw as Record<string, unknown>)[key]
+    if (finite(n)) limits[key] = n
   }
   return limits
 }
 
-const optionalString = (value: unknown): string | undefined =>
-  typeof value === 'string' ? value : undefined
-
-const parseScopes = (payload: Record<string, unknown>): string[] => {
-  const scopes: string[] = []
-  for (const value of [payload.scope, payload.scp]) {
-    if (typeof value === 'string') scopes.push(...value.split(' ').filter(Boolean))
-    else if (Array.isArray(value)) scopes.push(...value.filter((s): s is string => typeof s === 'string'))
-  }
-  return scopes
-}
+/** `scope` and `scp`, each a space-separated string or a list. */
+const scopesOf = (value: unknown): string[] =>
+  typeof value === 'string' ? value.split(' ').filter(Boolean) : Array.isArray(value) ? value.filter(s => typeof s === 'string') : []
 
 /** Normalise an already decoded (or verified) JWT payload. */
 export const normalizeClaims = (payload: Record<string, unknown>): WireSocketClaims => {
-  const aud = payload.aud
-  const allowedDomains = [payload.allowed_domain_1, payload.allowed_domain_2, payload.allowed_domain_3]
-    .filter((d): d is string => typeof d === 'string' && d.length > 0)
-  return {
-    iss: optionalString(payload.iss),
-    sub: optionalString(payload.sub),
+  const { aud } = payload
+  const claims: WireSocketClaims = {
     aud: typeof aud === 'string' || Array.isArray(aud) ? (aud as string | string[]) : undefined,
-    scopes: parseScopes(payload),
-    tenantId: optionalString(payload.tenantid) ?? optionalString(payload.tenantId),
-    appId: optionalString(payload.appId),
-    licenseRegionCode: optionalString(payload.licenseRegionCode),
-    dbCode: optionalString(payload.dbCode),
-    allowedDomains,
+    scopes: [...scopesOf(payload.scope), ...scopesOf(payload.scp)],
+    tenantId: text(payload.tenantid) ?? text(payload.tenantId),
+    allowedDomains: [1, 2, 3].map(n => payload[`allowed_domain_${n}`]).filter((d): d is string => typeof d === 'string' && d !== ''),
     limits: parseLimits(payload.limits),
-    exp: toSeconds(payload.exp),
-    iat: toSeconds(payload.iat),
-    nbf: toSeconds(payload.nbf),
-    jti: optionalString(payload.jti),
   }
-}
-
-/**
- * Decode (without verifying) a WireSocket access token. Throws a `TypeError` that never contains the
- * token when the input is not a JWT.
- */
-export const decodeClaims = (token: string): WireSocketClaims => {
-  let payload: Record<string, unknown>
-  try {
-    payload = decodeJwt(token) as Record<string, unknown>
-  } catch {
-    throw new TypeError('Not a JWT: expected three base64url segments with a JSON payload')
-  }
-  return normalizeClaims(payload)
+  for (const key of TEXT_CLAIMS) claims[key] = text(payload[key])
+  for (const key of TIME_CLAIMS) claims[key] = toSeconds(payload[key])
+  return claims
 }

@@ -10,6 +10,7 @@ import { appKeyOf, Registry } from './registry.ts'
 import { TokenIssuer } from './tokens.ts'
 import { TokenService } from './token-service.ts'
 import type { HandshakeRecord, LocalApp, LocalDataplane, LocalDataplaneOptions, TokenRequestRecord, WireSocketLimits } from './types.ts'
+import { WIRESOCKET_ISSUER } from '../contract/identity.ts'
 
 export const DEFAULT_REGIONS = ['eu-central-1', 'us-east-1'] as const
 
@@ -34,6 +35,25 @@ const positive = (value: number | undefined, fallback: number, name: string): nu
   return value
 }
 
+/** Per-client bounds (issue 10); docs/limits.md says what each one stops. */
+export const DEFAULT_BOUNDS = {
+  maxBufferedBytes: 8 * 1024 * 1024,
+  maxPendingBytes: 256 * 1024,
+  maxPendingStructs: 32,
+  maxContentDepth: 256,
+  maxAwarenessStateBytes: 16 * 1024,
+  maxAwarenessDepth: 32,
+  maxAwarenessIds: 8,
+  maxHandshakeRecords: 1000,
+  maxDocumentsPerSocket: 256,
+} as const
+
+const positiveInteger = (value: number | undefined, fallback: number, name: string): number => {
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(`${name} must be a positive integer`)
+  return value
+}
+
 export async function startLocalDataplane (options: LocalDataplaneOptions = {}): Promise<LocalDataplane> {
   const host = options.host ?? '127.0.0.1'
   const now = options.now ?? Date.now
@@ -50,12 +70,25 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
 
   const registry = new Registry({ limits: { ...DEFAULT_LIMITS, ...options.limits }, allowedDomains: options.allowedDomains ?? [] })
   const issuer = new TokenIssuer(registry, {
-    issuer: options.issuer ?? 'https://api.wiresocket.com',
+    issuer: options.issuer ?? WIRESOCKET_ISSUER,
     accessTokenTtl,
     now,
     licenseRegionCode: `aws-${regionSpecs[0]!.name}`,
   })
   const defaultApp = registry.addApp()
+  const bound = (name: keyof typeof DEFAULT_BOUNDS): number => positiveInteger(options[name], DEFAULT_BOUNDS[name], name)
+  const maxHandshakeRecords = bound('maxHandshakeRecords')
+  const sessionLimits = {
+    maxPendingBytes: bound('maxPendingBytes'),
+    maxPendingStructs: bound('maxPendingStructs'),
+    maxContentDepth: bound('maxContentDepth'),
+    awareness: {
+      maxStateBytes: bound('maxAwarenessStateBytes'),
+      maxStateDepth: bound('maxAwarenessDepth'),
+      maxIdsPerPeer: bound('maxAwarenessIds'),
+    },
+  }
+  const maxBufferedBytes = bound('maxBufferedBytes')
   const handshakes: HandshakeRecord[] = []
   const tokenRequests: TokenRequestRecord[] = []
   const regionServers = new Map<string, RegionServer>()
@@ -74,9 +107,18 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
     authenticate: options.authenticate ?? true,
     closeOnExpiry: options.closeOnExpiry ?? true,
     maxMessageBytes: positive(options.maxMessageBytes, 16 * 1024 * 1024, 'maxMessageBytes'),
+    maxBufferedBytes,
+    firstFrameTimeout: positiveInteger(options.firstFrameTimeout, 10_000, 'firstFrameTimeout'),
+    maxDocumentsPerSocket: bound('maxDocumentsPerSocket'),
+    sessionLimits,
     defaultApp: () => defaultApp,
     regionUrl: region => regionServers.get(region)?.url,
     handshakes,
+    recordHandshake: record => {
+      handshakes.push(record)
+      // In place: `handshakes` is the array callers hold.
+      if (handshakes.length > maxHandshakeRecords) handshakes.splice(0, handshakes.length - maxHandshakeRecords)
+    },
     now,
     log,
   }
@@ -160,7 +202,7 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
       const key = documentKeyOf(appKey, documentName)
       const entry = ctx.documents.open(key, appKey, documentName, region)
       entry.region = region
-      const live = sessionsOfDocument(key)
+      const live = [...sessionsOfDocument(key)]
       // Like a node restart: clients reconnect, hit the old region and get 4009 to the new one.
       for (const session of live) session.close({ code: 1012, reason: 'Service Restart' })
       if (entry.peers.size === 0) ctx.documents.startGrace(entry)
@@ -185,7 +227,7 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
     },
     handshakes,
     tokenRequests,
-    stats: () => ({ connections: ctx.sessions.size, documents: [...ctx.documents.all()].length }),
+    stats: () => ({ connections: new Set([...ctx.sessions].map(s => s.meta.connection)).size, documents: [...ctx.documents.all()].length }),
     close: async () => {
       if (closed) return
       closed = true

@@ -4,10 +4,8 @@
  * document (every peer of it), not of one socket.
  */
 import * as Y from 'yjs'
-import * as encoding from 'lib0/encoding'
-import { Awareness, encodeAwarenessUpdate } from 'y-protocols/awareness'
-import { writeUpdate } from 'y-protocols/sync'
-import { messageAwareness, messageSync } from '../contract/messages.ts'
+import { Awareness } from 'y-protocols/awareness'
+import { awarenessMessage, updateMessage } from '../wire/codec.ts'
 
 export interface DocumentPeer {
   send (message: Uint8Array): void
@@ -24,15 +22,14 @@ export class DocumentEntry {
   readonly awareness = new Awareness(this.doc)
   readonly peers = new Set<DocumentPeer>()
   graceTimer: NodeJS.Timeout | undefined
+  /** Structs received while the doc held updates with missing dependencies (see DocumentSession). */
+  pendingStructs = 0
 
   constructor (readonly key: string, readonly appKey: string, readonly name: string, public region: string) {
     // The server is not a participant: it must not show up in anyone's awareness.
     this.awareness.setLocalState(null)
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, messageSync)
-      writeUpdate(encoder, update)
-      const message = encoding.toUint8Array(encoder)
+      const message = updateMessage(update)
       for (const peer of this.peers) if (peer !== origin) peer.send(message)
     })
     this.awareness.on('update', ({ added, updated, removed }: AwarenessChange, origin: unknown) => {
@@ -41,13 +38,16 @@ export class DocumentEntry {
         for (const id of added) origin.awarenessIds.add(id)
         for (const id of removed) origin.awarenessIds.delete(id)
       }
-      const encoder = encoding.createEncoder()
-      encoding.writeVarUint(encoder, messageAwareness)
-      encoding.writeVarUint8Array(encoder, encodeAwarenessUpdate(this.awareness, changed))
-      const message = encoding.toUint8Array(encoder)
+      const message = awarenessMessage(this.awareness, changed)
       // Contract §3: relayed to every peer, the sender included (keeps its receive watchdog quiet).
       for (const peer of this.peers) peer.send(message)
     })
+  }
+
+  /** Whether a peer other than `asker` announced this awareness client id (and so owns it). */
+  isAnnouncedByOther (clientId: number, asker: DocumentPeer): boolean {
+    for (const peer of this.peers) if (peer !== asker && peer.awarenessIds.has(clientId)) return true
+    return false
   }
 
   private isPeer (origin: unknown): origin is DocumentPeer {

@@ -1,9 +1,10 @@
 /** Where the token came from at the WebSocket handshake (contract §3), and which subprotocol to select. */
 import type { IncomingMessage } from 'node:http'
 import type { HandshakeTransport } from './types.ts'
+import { LEGACY_TOKEN_QUERY_PARAM, LEGACY_TOKEN_SUBPROTOCOL, TOKEN_QUERY_PARAM, TOKEN_SUBPROTOCOL } from '../contract/handshake.ts'
 
 /** `access_token` is the documented name; `Bearer` is what some older pages show. */
-const PROTOCOL_NAMES = ['access_token', 'Bearer'] as const
+const PROTOCOL_NAMES = [TOKEN_SUBPROTOCOL, LEGACY_TOKEN_SUBPROTOCOL] as const
 
 export const offeredProtocols = (req: IncomingMessage): string[] => {
   const header = req.headers['sec-websocket-protocol']
@@ -27,7 +28,7 @@ export const presentedToken = (req: IncomingMessage, url: URL): PresentedToken =
     const token = offered[at + 1] ?? offered.find(p => p !== name)
     if (token) return { token, transport: 'subprotocol' }
   }
-  const query = url.searchParams.get('token') ?? url.searchParams.get('access_token')
+  const query = url.searchParams.get(TOKEN_QUERY_PARAM) ?? url.searchParams.get(LEGACY_TOKEN_QUERY_PARAM)
   if (query) return { token: query, transport: 'query' }
   const auth = req.headers.authorization
   if (typeof auth === 'string' && /^Bearer\s+\S/i.test(auth)) return { token: auth.replace(/^Bearer\s+/i, '').trim(), transport: 'header' }
@@ -40,3 +41,16 @@ export const httpToken = (req: IncomingMessage, url: URL): string | undefined =>
   if (typeof auth === 'string' && /^Bearer\s+\S/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim()
   return url.searchParams.get('token') ?? undefined
 }
+
+const TOKEN_PARAMS = /([?&](?:token|access_token)=)([^&#]*)/g
+
+/**
+ * The request URL as it may be kept in `handshakes`: token values redacted. A JWT keeps its header
+ * segment (algorithm and key id, no secret), so a record still shows which kind of token came.
+ */
+export const redactUrl = (rawUrl: string): string =>
+  rawUrl.replace(TOKEN_PARAMS, (_match, name: string, value: string) => {
+    if (value === '') return name
+    const header = /^(eyJ[A-Za-z0-9_-]*)\./.exec(value)
+    return `${name}${header ? `${header[1]!}.` : ''}[redacted]`
+  })

@@ -7,12 +7,20 @@ import { CloseCode, CloseReason } from '../contract/close-codes.ts'
 import type { WireSocketLimits } from '../contract/claims.ts'
 import type { DataplaneContext } from './context.ts'
 import type { DocumentEntry } from './documents.ts'
-import type { CloseRequest, SyncSession } from './sync-session.ts'
+import type { CloseRequest, DocumentSession } from './document-session.ts'
 
+/** Open sockets of an app: a socket carrying several documents (Hocuspocus) counts once. */
 export const connectionsOf = (ctx: DataplaneContext, appKey: string): number => {
-  let n = 0
-  for (const session of ctx.sessions) if (session.meta.appKey === appKey) n++
-  return n
+  const sockets = new Set<object>()
+  for (const session of ctx.sessions) if (session.meta.appKey === appKey) sockets.add(session.meta.connection)
+  return sockets.size
+}
+
+/** Whether this socket already carries a session of the app (then it is already counted). */
+const isCounted = (ctx: DataplaneContext, appKey: string, connection: object | undefined): boolean => {
+  if (connection === undefined) return false
+  for (const session of ctx.sessions) if (session.meta.connection === connection && session.meta.appKey === appKey) return true
+  return false
 }
 
 /** 4004 → 4005 → 4008, checked against the state as it is at the moment of joining. */
@@ -21,9 +29,10 @@ export const admissionVerdict = (
   appKey: string,
   limits: WireSocketLimits | undefined,
   entry: DocumentEntry | undefined,
+  connection?: object,
 ): CloseRequest | undefined => {
   if (!limits) return undefined
-  if (limits.maxConnections !== undefined && connectionsOf(ctx, appKey) >= limits.maxConnections) {
+  if (limits.maxConnections !== undefined && !isCounted(ctx, appKey, connection) && connectionsOf(ctx, appKey) >= limits.maxConnections) {
     return { code: CloseCode.ConnectionLimit, reason: CloseReason.connectionLimit(limits.maxConnections) }
   }
   if (limits.maxDocuments !== undefined && entry === undefined) {
@@ -39,7 +48,7 @@ export const admissionVerdict = (
 }
 
 /** One client update against the app's sliding window; the socket that overflows it is closed 4006. */
-export const opsVerdict = (ctx: DataplaneContext, session: SyncSession): CloseRequest | undefined => {
+export const opsVerdict = (ctx: DataplaneContext, session: DocumentSession): CloseRequest | undefined => {
   const limit = session.meta.opsPerMinute
   if (limit === undefined) {
     ctx.opsWindow.add(session.meta.appKey)

@@ -5,21 +5,27 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { WebSocketServer, type RawData, type WebSocket } from 'ws'
 import { CloseCode, CloseReason, MAX_CLOSE_REASON_BYTES } from '../contract/close-codes.ts'
 import { isValidDocumentName } from '../contract/document-name.ts'
 import type { DataplaneContext } from './context.ts'
 import { documentKeyOf } from './documents.ts'
-import { presentedToken, selectProtocol } from './handshake.ts'
+import { presentedToken, redactUrl, selectProtocol } from './handshake.ts'
 import { handleHttp } from './http-routes.ts'
 import { clientIp, closeServer, guardClientErrors, listen, sendJson } from './http-util.ts'
 import { admissionVerdict, opsVerdict } from './limits.ts'
 import { appKeyOf } from './registry.ts'
-import { fitReason, SyncSession, type CloseRequest } from './sync-session.ts'
+import { fitReason } from '../contract/close-codes.ts'
+import type { CloseRequest } from './document-session.ts'
+import { SyncSession, toBytes } from './sync-session.ts'
+import { classifyFirstFrame } from '../wire/codec.ts'
+import { HocuspocusConnection } from './hocuspocus-connection.ts'
+import type { DocumentEntry } from './documents.ts'
+import type { DocumentSession, SessionHooks } from './document-session.ts'
 import type { HandshakeRecord } from './types.ts'
 import { originAllowed, verifyAccessToken, type VerifiedToken } from './verify.ts'
 
-type Auth = { ok: true; token: VerifiedToken | undefined } | { ok: false; close: CloseRequest }
+export type Auth = { ok: true; token: VerifiedToken | undefined } | { ok: false; close: CloseRequest }
 
 export class RegionServer {
   readonly server: Server
@@ -74,13 +80,13 @@ export class RegionServer {
     const presented = presentedToken(req, url)
     const record: HandshakeRecord = {
       region: this.name,
-      url: rawUrl,
+      url: redactUrl(rawUrl),
       origin,
       transport: presented.transport,
       protocolHeader: req.headers['sec-websocket-protocol'] !== undefined,
       outcome: { code: 1006, reason: 'Socket closed during handshake' },
     }
-    ctx.handshakes.push(record)
+    ctx.recordHandshake(record)
 
     if (!ctx.connectLimiter.hit(clientIp(req), ctx.rateLimits.connectPerMinute).ok) {
       record.outcome = { code: 429, reason: 'Too Many Requests' }
@@ -90,7 +96,11 @@ export class RegionServer {
       return
     }
 
-    const auth = await this.authenticate(presented.token, origin)
+    const name = url.pathname.slice(1)
+    // Contract §6: the path `/` names no document and is for the Hocuspocus framing, whose tokens may
+    // come in each document's Auth instead; elsewhere a missing token is refused at once, as always.
+    const rootPath = name === ''
+    const auth = rootPath && presented.token === undefined ? { ok: true as const, token: undefined } : await this.authenticate(presented.token, origin)
     if (socket.destroyed) return
     this.wss.handleUpgrade(req, socket, head, ws => {
       this.pending.delete(socket)
@@ -98,15 +108,55 @@ export class RegionServer {
       ws.on('close', () => ctx.sockets.delete(ws))
       // ws itself answers protocol errors (e.g. 1009 for oversize frames); the event only needs a listener.
       ws.on('error', () => {})
-      const verdict = auth.ok ? this.admit(ws, url.pathname.slice(1), auth.token) : auth.close
-      if (verdict) {
+      const reject = (verdict: CloseRequest): void => {
         record.outcome = { code: verdict.code, reason: fitReason(verdict.reason) }
         ws.close(verdict.code, fitReason(verdict.reason))
         ctx.log(`${this.name}: rejected ${verdict.code} ${verdict.reason}`)
-      } else {
-        record.outcome = 'accepted'
       }
+      if (!auth.ok) return reject(auth.close)
+      const hocuspocus = (first: Uint8Array): void => {
+        new HocuspocusConnection(ws, {
+          ctx,
+          region: this.name,
+          origin,
+          upgradeToken: auth.token,
+          upgradeTokenPresented: presented.token !== undefined,
+          authenticate: token => this.authenticate(token, origin),
+          admit: (docName, token, connection) => this.admitDocument(docName, token, connection),
+          register: (session, token) => this.register(session, token),
+          reject,
+        }).receive(first)
+      }
+      if (rootPath) {
+        record.outcome = 'accepted'
+        this.awaitFirstFrame(ws, presented.token !== undefined, reject, first => {
+          if (classifyFirstFrame(first) === 'hocuspocus') hocuspocus(first)
+          else reject({ code: CloseCode.InvalidName, reason: CloseReason.invalidName })
+        })
+        return
+      }
+      const verdict = this.admitYWebsocket(ws, name, auth.token, hocuspocus)
+      if (verdict) reject(verdict)
+      else record.outcome = 'accepted'
     })
+  }
+
+  /**
+   * The server says nothing on `/` until the client's first frame decides the framing. No frame within
+   * `firstFrameTimeout`: 4001 when no token came at the upgrade, else 4007 (a token but no document).
+   */
+  private awaitFirstFrame (ws: WebSocket, hadToken: boolean, reject: (verdict: CloseRequest) => void, decide: (first: Uint8Array) => void): void {
+    const timer = setTimeout(() => {
+      ws.off('message', onFirst)
+      reject(hadToken ? { code: CloseCode.InvalidName, reason: CloseReason.invalidName } : { code: CloseCode.MissingToken, reason: CloseReason.missingToken })
+    }, this.ctx.firstFrameTimeout)
+    const onFirst = (data: RawData, isBinary: boolean): void => {
+      clearTimeout(timer)
+      if (!isBinary) return reject({ code: 1003, reason: 'Binary messages only' })
+      decide(toBytes(data))
+    }
+    ws.once('message', onFirst)
+    ws.once('close', () => clearTimeout(timer))
   }
 
   /** Token checks, in the order a client can act on: missing (4001), invalid/expired (4002), origin (4003). */
@@ -125,10 +175,11 @@ export class RegionServer {
   }
 
   /**
-   * Name (4007), region (4009), then limits; synchronous from counting to joining so that two sockets
-   * racing for the last slot cannot both get in.
+   * Name (4007), region (4009), then limits; synchronous from counting to joining (the caller registers
+   * the session in the same turn) so that two sockets racing for the last slot cannot both get in.
+   * `connection` is the socket asking: a socket already counted is not counted again (Hocuspocus).
    */
-  private admit (ws: WebSocket, name: string, token: VerifiedToken | undefined): CloseRequest | undefined {
+  private admitDocument (name: string, token: VerifiedToken | undefined, connection: object): CloseRequest | { entry: DocumentEntry; appKey: string } {
     const ctx = this.ctx
     if (!isValidDocumentName(name)) return { code: CloseCode.InvalidName, reason: CloseReason.invalidName }
     const app = token?.app ?? ctx.defaultApp()
@@ -136,24 +187,49 @@ export class RegionServer {
     const key = documentKeyOf(appKey, name)
     const existing = ctx.documents.get(key)
     if (existing && existing.region !== this.name) return this.redirect(existing.region, name)
-    const verdict = admissionVerdict(ctx, appKey, token?.claims.limits, existing)
+    const verdict = admissionVerdict(ctx, appKey, token?.claims.limits, existing, connection)
     if (verdict) return verdict
+    return { entry: ctx.documents.open(key, appKey, name, this.name), appKey }
+  }
 
-    const entry = ctx.documents.open(key, appKey, name, this.name)
-    const session = new SyncSession(ws, entry, { appKey, jti: token?.claims.jti, opsPerMinute: token?.claims.limits?.opsPerMinute }, {
+  /** Count a new session and arm its expiry (contract §3: 4002 at `exp`, unless closeOnExpiry is off). */
+  private register (session: DocumentSession, token: VerifiedToken | undefined): void {
+    const ctx = this.ctx
+    ctx.sessions.add(session)
+    ctx.documents.join(session.entry, session)
+    if (token && ctx.closeOnExpiry) {
+      session.closeAt(token.expiresAtMs, ctx.now, { code: CloseCode.InvalidToken, reason: CloseReason.tokenExpired })
+    }
+    ctx.log(`${this.name}: accepted ${session.entry.name}`)
+  }
+
+  private sessionHooks (): SessionHooks {
+    const ctx = this.ctx
+    return {
       beforeUpdate: s => opsVerdict(ctx, s),
       onEnd: s => {
         ctx.sessions.delete(s)
         ctx.documents.leave(s.entry, s)
       },
-    })
-    ctx.sessions.add(session)
-    ctx.documents.join(entry, session)
-    if (token && ctx.closeOnExpiry) {
-      session.closeAt(token.expiresAtMs, ctx.now, { code: CloseCode.InvalidToken, reason: CloseReason.tokenExpired })
     }
-    session.start()
-    ctx.log(`${this.name}: accepted ${name}`)
+  }
+
+  /** A document path: today's y-websocket session at once, greeting included, unless the first frame is Hocuspocus. */
+  private admitYWebsocket (ws: WebSocket, name: string, token: VerifiedToken | undefined, handOver: (first: Uint8Array) => void): CloseRequest | undefined {
+    const ctx = this.ctx
+    const admitted = this.admitDocument(name, token, ws)
+    if (!('entry' in admitted)) return admitted
+    const transport = new SyncSession(ws, admitted.entry, { appKey: admitted.appKey, jti: token?.claims.jti, opsPerMinute: token?.claims.limits?.opsPerMinute }, this.sessionHooks(), {
+      limits: ctx.sessionLimits,
+      maxBufferedBytes: ctx.maxBufferedBytes,
+      handOver: first => {
+        if (classifyFirstFrame(first) !== 'hocuspocus') return false
+        handOver(first)
+        return true
+      },
+    })
+    this.register(transport.session, token)
+    transport.start()
     return undefined
   }
 

@@ -10,8 +10,8 @@ import { SlidingWindow } from './rate-limit.ts'
 import { API_SCOPE, type TokenIssuer } from './tokens.ts'
 import type { Registry } from './registry.ts'
 import type { LocalApp, TokenRequestRecord } from './types.ts'
+import { OFFLINE_ACCESS_SCOPE as OFFLINE_SCOPE } from '../contract/identity.ts'
 
-const OFFLINE_SCOPE = 'offline_access'
 const KNOWN_SCOPES = new Set([API_SCOPE, OFFLINE_SCOPE])
 const MAX_FORM_BYTES = 64 * 1024
 const JWKS_PATH = /^\/([^/]+)\/\.well-known\/jwks$/
@@ -49,6 +49,15 @@ const secretsEqual = (a: string, b: string): boolean => {
   return x.length === y.length && timingSafeEqual(x, y)
 }
 
+/** Percent-decoding of client input: a malformed escape is the client's error (400), not ours (500). */
+const percentDecoded = (value: string, what: string): string => {
+  try {
+    return decodeURIComponent(value)
+  } catch {
+    throw new OAuthFailure('invalid_request', `Malformed percent-encoding in ${what}`)
+  }
+}
+
 /** RFC 6749 §2.3.1: credentials may come as HTTP Basic instead of form fields. */
 const basicCredentials = (req: IncomingMessage): { id: string; secret: string } | undefined => {
   const header = req.headers.authorization
@@ -56,8 +65,12 @@ const basicCredentials = (req: IncomingMessage): { id: string; secret: string } 
   const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   if (colon < 0) return undefined
-  return { id: decodeURIComponent(decoded.slice(0, colon)), secret: decodeURIComponent(decoded.slice(colon + 1)) }
+  return { id: percentDecoded(decoded.slice(0, colon), 'Basic credentials'), secret: percentDecoded(decoded.slice(colon + 1), 'Basic credentials') }
 }
+
+/** Client-chosen text in a log line: control characters escaped, so nobody can forge a line. */
+export const loggable = (value: string): string =>
+  JSON.stringify(value).slice(1, -1).replace(/[\u007f-\u009f\u2028\u2029]/g, ch => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`)
 
 export class TokenService {
   readonly server: Server
@@ -88,7 +101,14 @@ export class TokenService {
     }
     const jwks = JWKS_PATH.exec(path)
     if (jwks && req.method === 'GET') {
-      this.jwks(req, res, decodeURIComponent(jwks[1]!))
+      let tenantId: string
+      try {
+        tenantId = decodeURIComponent(jwks[1]!)
+      } catch {
+        sendJson(res, 400, { error: 'invalid_request', error_description: 'Malformed percent-encoding in the tenant id' })
+        return
+      }
+      this.jwks(req, res, tenantId)
       return
     }
     if ((path === '/health' || path === '/') && req.method === 'GET') {
@@ -140,14 +160,14 @@ export class TokenService {
       else throw new OAuthFailure('unsupported_grant_type', 'Supported: client_credentials, refresh_token')
       record.status = 200
       sendJson(res, 200, reply, { Pragma: 'no-cache' })
-      this.config.log(`token: ${grantType} for ${clientId ?? '?'} → 200`)
+      this.config.log(`token: ${loggable(grantType)} for ${loggable(clientId ?? '?')} → 200`)
     } catch (error) {
       if (!(error instanceof OAuthFailure)) throw error
       record.status = statusOf[error.error]
       record.error = error.error
       const headers: Record<string, string> = error.error === 'invalid_client' ? { 'WWW-Authenticate': 'Basic realm="wiresocket"' } : {}
       sendJson(res, record.status, { error: error.error, error_description: error.description }, headers)
-      this.config.log(`token: ${record.grantType || '?'} for ${record.clientId ?? '?'} → ${record.status} ${error.error}`)
+      this.config.log(`token: ${loggable(record.grantType || '?')} for ${loggable(record.clientId ?? '?')} → ${record.status} ${error.error}`)
     } finally {
       this.config.records.push(record)
     }

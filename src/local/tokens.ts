@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto'
 import { generateSigningKey, signNone, signRs256, type SigningKey } from './keys.ts'
 import { appKeyOf, type Registry } from './registry.ts'
 import type { LocalApp, SignWith } from './types.ts'
+import { WIRESOCKET_AUDIENCE as AUDIENCE, WIRESOCKET_SCOPE as API_SCOPE } from '../contract/identity.ts'
 
-export const AUDIENCE = 'WireSocket.API'
-export const API_SCOPE = 'WireSocket.API'
+export { AUDIENCE, API_SCOPE }
+
 
 export interface IssuerConfig {
   issuer: string

@@ -32,6 +32,42 @@ export interface LocalDataplaneOptions {
   rateLimits?: RateLimitOptions
   authenticate?: boolean
   maxMessageBytes?: number
+  /**
+   * Bytes one socket may have queued (`ws.bufferedAmount`) before the next frame for it closes it 1013
+   * as a slow consumer. The first frame (a document's full state) always goes. Default 8 MiB.
+   */
+  maxBufferedBytes?: number
+  /**
+   * Bytes of updates with missing dependencies one document may hold (Yjs re-merges them with every new
+   * update). The update that grows it past this closes its sender 1007 and the pending state is dropped.
+   * Default 256 KiB.
+   */
+  maxPendingBytes?: number
+  /**
+   * Structs (and delete ranges) one document may receive while it holds such pending state; each one
+   * makes every later update cost more. Past it, as for `maxPendingBytes`. Default 32.
+   */
+  maxPendingStructs?: number
+  /** Nesting of arrays/objects inside Y.Map/Y.Array values of one update; deeper closes 1007. Default 256. */
+  maxContentDepth?: number
+  /** Bytes of one client's awareness state (JSON); larger closes 1008. Default 16 KiB. */
+  maxAwarenessStateBytes?: number
+  /** Nesting of one awareness state; deeper closes 1008. Default 32. */
+  maxAwarenessDepth?: number
+  /** Awareness client ids one connection may announce on one document; more closes 1008. Default 8. */
+  maxAwarenessIds?: number
+  /**
+   * Milliseconds a socket on `/` (Hocuspocus framing, contract §6) may stay silent before its first
+   * frame; then 4001 `Missing token` (no token at the upgrade) or 4007. Default 10 000.
+   */
+  firstFrameTimeout?: number
+  /**
+   * Documents one Hocuspocus-framed socket may carry at once; the Auth of one more is answered
+   * `PermissionDenied` `1008 More than 256 documents on one socket`. Default 256.
+   */
+  maxDocumentsPerSocket?: number
+  /** Handshake records kept in `handshakes` (newest win). Default 1000. */
+  maxHandshakeRecords?: number
   now?: () => number
   log?: (line: string) => void
 }
@@ -49,7 +85,10 @@ export type HandshakeTransport = 'subprotocol' | 'query' | 'header' | 'none'
 
 export interface HandshakeRecord {
   region: string
-  /** Raw request path and query as the server saw it (kept in memory only, never logged). */
+  /**
+   * Request path and query as the server saw it, with the values of `token` and `access_token` redacted
+   * (a JWT keeps its header segment, which holds no secret: `token=eyJhbGciOi….[redacted]`).
+   */
   url: string
   origin: string | null
   transport: HandshakeTransport

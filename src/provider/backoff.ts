@@ -6,35 +6,22 @@ const MINUTE = 60_000
 /** Plan limits: the contract asks for at least 30 s; repeated hits double it up to ten times that. */
 const SLOW_CEILING_FACTOR = 10
 
+/** Full jitter: uniformly random in [0, min(max, base · 2^failures)]. */
+export const jittered = (failures: number, maxDelay: number, random: () => number): number =>
+  random() * Math.min(maxDelay, BASE_DELAY * 2 ** failures)
+
+/** At least `minimum`, doubling with each consecutive hit, plus up to half again of jitter. */
+export const slow = (minimum: number, hits: number, random: () => number): number =>
+  Math.min(minimum * SLOW_CEILING_FACTOR, minimum * 2 ** Math.max(0, hits - 1)) * (1 + random() / 2)
+
 /**
- * Reconnect timing. Ordinary failures back off exponentially with full jitter; plan limits wait slowly;
- * and a sliding one-minute window caps the attempt rate so that no sequence of close codes (an endless
- * run of immediate 4002 reconnects, say) can hammer the service.
+ * A sliding one-minute window that caps the attempt rate, so that no sequence of close codes (an
+ * endless run of immediate 4002 reconnects, say) can hammer the service.
  */
-export class Backoff {
-  /** Consecutive unsuccessful attempts; reset only by a successful sync. */
-  failures = 0
+export class AttemptWindow {
   #attempts: number[] = []
-  readonly #maxDelay: () => number
-  readonly #random: () => number
 
-  constructor (maxDelay: () => number, random: () => number = Math.random) {
-    this.#maxDelay = maxDelay
-    this.#random = random
-  }
-
-  /** Full jitter: uniformly random in [0, min(max, base · 2^failures)]. */
-  jittered (): number {
-    return this.#random() * Math.min(this.#maxDelay(), BASE_DELAY * 2 ** this.failures)
-  }
-
-  /** At least `minimum`, doubling with each consecutive hit, plus up to half again of jitter. */
-  slow (minimum: number, hits: number): number {
-    const base = Math.min(minimum * SLOW_CEILING_FACTOR, minimum * 2 ** Math.max(0, hits - 1))
-    return base * (1 + this.#random() / 2)
-  }
-
-  /** Record an attempt starting now, and say how long it must wait to respect the per-minute ceiling. */
+  /** Record an attempt starting after `delay`, and say how long it must really wait to respect the ceiling. */
   admit (delay: number, now = Date.now()): number {
     const at = now + delay
     this.#attempts = this.#attempts.filter(t => t > at - MINUTE)

@@ -1,6 +1,7 @@
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { isValidDocumentName } from '../contract/document-name.ts'
+import { DEV } from './dev.ts'
 import type { GetToken } from './token.ts'
 import type { TokenSource } from './token-source.ts'
 
@@ -45,6 +46,8 @@ export interface WireSocketProviderOptions<P = unknown> {
   allowedRedirectHosts?: readonly string[]
   /** Shortest wait (ms) after a plan-limit close (4004, 4005, 4006, 4008). Default 30 000, as WireSocket asks. */
   limitRetryDelay?: number
+  /** How long (ms) the WebSocket handshake may take before the attempt is abandoned and retried. Default 10 000. */
+  handshakeTimeout?: number
   // ---- y-websocket's options, same meaning ----
   connect?: boolean
   awareness?: Awareness
@@ -59,31 +62,42 @@ export interface WireSocketProviderOptions<P = unknown> {
 
 type Check = (value: unknown) => boolean
 
+/** The longest delay timers honour: setTimeout fires at once for anything longer (2^31−1 ms, about 24.8 days). */
+export const MAX_DELAY = 2 ** 31 - 1
+
 /** Every option is optional: a check passes `undefined` and tests anything else. */
 const optional = (test: Check): Check => v => v === undefined || test(v)
 const is = (type: string): Check => optional(v => typeof v === type)
-const milliseconds: Check = optional(v => typeof v === 'number' && v >= 0 && v < Infinity)
+export const delay = (min: number): Check => optional(v => typeof v === 'number' && v >= min && v <= MAX_DELAY)
+const milliseconds = delay(0)
+/** What the error says a delay must be (the range `delay` checks). */
+export const MS = (min: number): string => `a number of milliseconds from ${min} to ${MAX_DELAY}`
 const strings: Check = optional(v => Array.isArray(v) && v.every(s => typeof s === 'string'))
 const has = (method: string): Check => optional(v => typeof (v as Record<string, unknown> | null)?.[method] === 'function')
 
 /** The test each group of options must pass, what the error says they must be, and the options. */
 const rules: Array<[Check, string, string]> = [
-  [is('function'), 'a function', 'getToken shouldReconnect WebSocketPolyfill'],
-  [is('boolean'), 'a boolean', 'connect disableBc discovery'],
-  [milliseconds, 'a number of milliseconds', 'refreshMargin tokenTimeout limitRetryDelay maxBackoffTime'],
-  [v => v === -1 || milliseconds(v), 'a number of milliseconds or -1', 'resyncInterval'],
+  [is('function'), DEV ? 'a function' : '', 'getToken shouldReconnect WebSocketPolyfill'],
+  [is('boolean'), DEV ? 'a boolean' : '', 'connect disableBc discovery'],
+  [milliseconds, DEV ? MS(0) : '', 'refreshMargin limitRetryDelay maxBackoffTime'],
+  // a zero timeout would fail every call
+  [delay(1), DEV ? MS(1) : '', 'tokenTimeout handshakeTimeout'],
+  [v => v === -1 || milliseconds(v), DEV ? `${MS(0)}, or -1` : '', 'resyncInterval'],
   // RFC 7230 token characters: what a subprotocol name or a query key may safely be
-  [optional(v => /^[\w!#$%&'*+.^`|~-]+$/.test(v as string)), 'a subprotocol or query parameter name', 'tokenProtocol tokenQueryParam'],
-  [optional(v => v === 'subprotocol' || v === 'query'), '"subprotocol" or "query"', 'tokenTransport'],
-  [strings, 'an array of strings', 'protocols allowedRedirectHosts'],
-  [optional(v => strings(Object.values(v as object))), 'an object of strings', 'params'],
-  [has('hold'), 'made by createTokenSource()', 'tokenSource'],
-  [has('getStates'), 'a y-protocols Awareness', 'awareness'],
+  [optional(v => /^[\w!#$%&'*+.^`|~-]+$/.test(v as string)), DEV ? 'a subprotocol or query parameter name' : '', 'tokenProtocol tokenQueryParam'],
+  [optional(v => v === 'subprotocol' || v === 'query'), DEV ? '"subprotocol" or "query"' : '', 'tokenTransport'],
+  [strings, DEV ? 'an array of strings' : '', 'protocols allowedRedirectHosts'],
+  [optional(v => strings(Object.values(v as object))), DEV ? 'an object of strings' : '', 'params'],
+  [has('hold'), DEV ? 'made by createTokenSource()' : '', 'tokenSource'],
+  [has('getStates'), DEV ? 'a y-protocols Awareness' : '', 'awareness'],
 ]
 
-const check = (ok: boolean, option: string, expected: string): void => {
-  if (!ok) throw new TypeError(`WireSocketProvider: option "${option}" must be ${expected}`)
+/** Throw naming what is wrong (`subject`) unless `ok`; what it must be is said in the development build only. */
+export const check = (ok: boolean, subject: string, expected: string): void => {
+  if (!ok) throw new TypeError(`${subject} ${DEV ? `must be ${expected}` : 'is invalid'}`)
 }
+
+const checkOption = (ok: boolean, option: string, expected: string): void => check(ok, `WireSocketProvider: option "${option}"`, expected)
 
 /** Validate everything at construction, so that a mistake fails loudly here and not at 3 a.m. in a reconnect. */
 export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown, options: unknown): void => {
@@ -91,14 +105,14 @@ export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown
   try {
     protocol = new URL(serverUrl as string).protocol
   } catch {}
-  check(typeof serverUrl === 'string' && (protocol === 'ws:' || protocol === 'wss:'), 'serverUrl', 'a ws:// or wss:// URL')
-  check(isValidDocumentName(documentName), 'documentName', '1 to 255 characters of A-Z, a-z, 0-9, _ and -')
-  check(typeof (doc as Y.Doc | null)?.clientID === 'number', 'doc', 'a Y.Doc')
-  check(typeof options === 'object' && options !== null, 'options', 'an object with getToken or tokenSource')
+  checkOption(typeof serverUrl === 'string' && (protocol === 'ws:' || protocol === 'wss:'), 'serverUrl', DEV ? 'a ws:// or wss:// URL' : '')
+  checkOption(isValidDocumentName(documentName), 'documentName', DEV ? '1 to 255 characters of A-Z, a-z, 0-9, _ and -' : '')
+  checkOption(typeof (doc as Y.Doc | null)?.clientID === 'number', 'doc', DEV ? 'a Y.Doc' : '')
+  checkOption(typeof options === 'object' && options !== null, 'options', DEV ? 'an object with getToken or tokenSource' : '')
   const o = options as Record<string, unknown>
-  check((o.getToken === undefined) !== (o.tokenSource === undefined), 'getToken', 'given, or tokenSource, but not both')
+  checkOption((o.getToken === undefined) !== (o.tokenSource === undefined), 'getToken', DEV ? 'given, or tokenSource, but not both' : '')
   for (const [test, expected, names] of rules) {
-    for (const key of names.split(' ')) check(test(o[key]), key, expected)
+    for (const key of names.split(' ')) checkOption(test(o[key]), key, expected)
   }
-  check(o.WebSocketPolyfill !== undefined || typeof WebSocket === 'function', 'WebSocketPolyfill', 'given where there is no global WebSocket (in Node: the ws package)')
+  checkOption(o.WebSocketPolyfill !== undefined || typeof WebSocket === 'function', 'WebSocketPolyfill', DEV ? 'given where there is no global WebSocket (in Node: the ws package)' : '')
 }

@@ -4,6 +4,7 @@ import * as decoding from 'lib0/decoding'
 import * as syncProtocol from 'y-protocols/sync'
 import * as authProtocol from 'y-protocols/auth'
 import * as awarenessProtocol from 'y-protocols/awareness'
+import { DEV } from './dev.ts'
 import { messageAuth, messageAwareness, messageQueryAwareness, messageSync } from '../contract/messages.ts'
 
 /** What a message handler may touch: the provider's document side, not its connection side. */
@@ -50,7 +51,7 @@ export const readMessage = (handlers: readonly MessageHandler[], peer: SyncPeer,
   const encoder = encoding.createEncoder()
   const type = decoding.readVarUint(decoder)
   const handler = handlers[type]
-  if (handler === undefined) throw new Error(`unknown message type ${type}`)
+  if (handler === undefined) throw new Error(DEV ? `unknown message type ${type}` : `type ${type}`)
   handler(encoder, decoder, peer, fromServer)
   return encoding.length(encoder) > 1 ? encoding.toUint8Array(encoder) : null
 }
@@ -73,6 +74,7 @@ export const encodeUpdate = (update: Uint8Array): Uint8Array<ArrayBuffer> =>
   encodeMessage(messageSync, (encoder) => syncProtocol.writeUpdate(encoder, update))
 
 export const encodeAwareness = (awareness: awarenessProtocol.Awareness, clients: number[], states?: Map<number, { [key: string]: unknown }>): Uint8Array<ArrayBuffer> =>
-  encodeMessage(messageAwareness, (encoder) => encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients, states)))
+  // only clients the awareness knows: y-protocols throws for one it has no clock for
+  encodeMessage(messageAwareness, (encoder) => encoding.writeVarUint8Array(encoder, awarenessProtocol.encodeAwarenessUpdate(awareness, clients.filter(c => awareness.meta.has(c)), states)))
 
 export const encodeQueryAwareness = (): Uint8Array<ArrayBuffer> => encodeMessage(messageQueryAwareness)

@@ -1,22 +1,20 @@
-import { REDIRECT_PREFIX, REGION_PREFIX } from '../contract/close-codes.ts'
+import { WIRESOCKET_DOMAIN } from '../contract/identity.ts'
+import { discover } from './discovery.ts'
 
-/** A 4009's instruction: a full URL to follow, or only a region whose URL must be looked up. */
-export type RedirectTarget = { url: URL } | { region: string }
+/**
+ * Judging a place other than the configured URL: a 4009 redirect, a `REGION:` name, a discovery
+ * answer. Few sessions ever meet one, so this module is a chunk of its own, loaded by route.ts on the
+ * first such judgement (and the public-suffix list, larger still, only when it must be consulted).
+ */
 
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
-const REGION_NAME = /^[a-z0-9-]{1,63}$/
 
-export const parseRedirect = (reason: string): RedirectTarget | null => {
-  if (reason.startsWith(REGION_PREFIX)) {
-    const region = reason.slice(REGION_PREFIX.length)
-    return REGION_NAME.test(region) ? { region } : null
-  }
-  if (!reason.startsWith(REDIRECT_PREFIX)) return null
-  try {
-    return { url: new URL(reason.slice(REDIRECT_PREFIX.length)) }
-  } catch {
-    return null
-  }
+/** Where a provider's connections go, as route.ts keeps it. */
+export interface Place {
+  readonly configured: URL
+  readonly target: URL
+  readonly documentName: string
+  readonly allowedHosts: readonly string[] | undefined
 }
 
 /** `eu-central-1.wiresocket.net` → `wiresocket.net`; null for loopback, IPs and single-label hosts. */
@@ -28,11 +26,24 @@ export const parentDomain = (hostname: string): string | null => {
 }
 
 /**
+ * The registrable domain (public suffix + one label) per the public-suffix list, private section
+ * included: `myapp.github.io` is its own site, not a sibling of `attacker.github.io`. The list is
+ * large, so it is loaded only when a redirect to another host under an unknown domain must be judged.
+ */
+const site = async (hostname: string): Promise<string | null> => {
+  const { getDomain } = await import('tldts')
+  return getDomain(hostname, { allowPrivateDomains: true })
+}
+
+/**
  * May the provider follow a redirect (and present its token) to `target`? Explicit patterns are exact
  * hosts (`host` or `host:port`) or `*.domain`. Without them: siblings of the configured host under the
- * same parent domain, or, on loopback, the same hostname on any port. Never a downgrade from wss to ws.
+ * same parent domain, unless that parent is a public suffix (`github.io`: its children are different
+ * sites), or, on loopback, the same hostname on any port. Never a downgrade from wss to ws.
+ * Synchronous unless the public-suffix list must be consulted (never for the service's own regions,
+ * `*.wiresocket.net`); a list that cannot be loaded refuses.
  */
-export const isRedirectAllowed = (target: URL, configured: URL, patterns?: readonly string[]): boolean => {
+export const isRedirectAllowed = (target: URL, configured: URL, patterns?: readonly string[]): boolean | Promise<boolean> => {
   if (target.protocol !== 'wss:' && target.protocol !== 'ws:') return false
   if (target.protocol === 'ws:' && configured.protocol === 'wss:') return false
   if (target.username !== '' || target.password !== '') return false
@@ -43,5 +54,29 @@ export const isRedirectAllowed = (target: URL, configured: URL, patterns?: reado
   }
   if (LOOPBACK.has(configured.hostname)) return target.hostname === configured.hostname
   const parent = parentDomain(configured.hostname)
-  return parent !== null && parentDomain(target.hostname) === parent
+  if (parent === null || parentDomain(target.hostname) !== parent) return false
+  if (target.hostname === configured.hostname || parent === WIRESOCKET_DOMAIN) return true
+  return site(configured.hostname).then(own => own !== null && (parent === own || parent.endsWith(`.${own}`)), () => false)
+}
+
+/** Is `to` a WebSocket URL on an allowed host, for this same document? */
+export const allows = async (place: Place, to: URL): Promise<boolean> =>
+  to.pathname.endsWith(`/${place.documentName}`) && to.search === '' &&
+    await isRedirectAllowed(to, place.configured, place.allowedHosts)
+
+/**
+ * Where does the document live? Asked once per session with `discovery`, and to resolve a `REGION:`
+ * redirect; failing an answer, keep the current URL (a 4009 will correct it) or build the region's
+ * sibling host. Resolves to an allowed URL, null to stay, or 'rejected' when the dataplane refused
+ * the token.
+ */
+export const locate = async (place: Place, token: string, region: string | null, signal: AbortSignal): Promise<URL | null | 'rejected'> => {
+  const { configured, documentName } = place
+  let found = await discover(place.target, documentName, token, signal)
+  if (found === 'rejected') return found
+  const parent = parentDomain(configured.hostname)
+  if (found === null && region !== null && parent !== null) {
+    found = new URL(`${configured.protocol}//${region}.${parent}/${documentName}`)
+  }
+  return found !== null && await allows(place, found) ? found : null
 }

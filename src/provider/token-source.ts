@@ -1,4 +1,6 @@
 import { asTokenError, toToken, TokenError, type GetToken, type Token, type TokenReason } from './token.ts'
+import { check, delay, MAX_DELAY, MS } from './options.ts'
+import { DEV } from './dev.ts'
 
 export interface TokenSourceOptions {
   /** How long before expiry (ms) a fresh token is fetched in the background; capped at a fifth of the token's lifetime. Default 30 s. */
@@ -38,7 +40,9 @@ interface Call {
  * page with many documents asks its backend once per token lifetime.
  */
 export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000, timeout = 10_000 }: TokenSourceOptions = {}): TokenSource {
-  if (typeof getToken !== 'function') throw new TypeError('createTokenSource: getToken must be a function')
+  check(typeof getToken === 'function', 'createTokenSource: getToken', DEV ? 'a function' : '')
+  check(delay(0)(refreshMargin), 'createTokenSource: refreshMargin', DEV ? MS(0) : '')
+  check(delay(1)(timeout), 'createTokenSource: timeout', DEV ? MS(1) : '')
   const holders = new Set<TokenHolder>()
   let cached: Token | null = null
   let call: Call | null = null
@@ -59,7 +63,7 @@ export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000,
   const start = (documentName: string, reason: TokenReason): Call => {
     const controller = new AbortController()
     const { signal } = controller
-    const timer = setTimeout(() => controller.abort(new TokenError('timeout', `getToken did not settle within ${timeout} ms`)), timeout)
+    const timer = setTimeout(() => controller.abort(new TokenError('timeout', DEV ? `getToken did not settle within ${timeout} ms` : '')), timeout)
     const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
     // getToken may throw synchronously, reject, resolve garbage or never settle: each ends as a TokenError.
     const answered = new Promise(resolve => resolve(getToken({ documentName, reason, signal })))
@@ -117,6 +121,11 @@ export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000,
     const delay = stale || refreshFailures > 0
       ? Math.max(1000, Math.min(remaining / 2, stale ? Infinity : 1000 * 2 ** refreshFailures))
       : remaining - Math.min(refreshMargin, lifetime() / 5)
+    // setTimeout fires at once past 2^31−1 ms (a 60-day token): wait that long, then look again
+    if (delay > MAX_DELAY) {
+      refreshTimer = setTimeout(() => schedule(stale), MAX_DELAY)
+      return
+    }
     refreshTimer = setTimeout(() => {
       call ??= start(holder.documentName, 'refresh')
       call.promise.catch((error: TokenError) => {
@@ -135,11 +144,14 @@ export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000,
     },
     hold (holder) {
       holders.add(holder)
+      // the usable token in hand is the holder's first news: tokens reach a holder this one way only
+      const hit = current()
+      if (hit !== null) holder.onToken(hit)
       if (holders.size === 1) schedule()
       return () => {
         if (!holders.delete(holder) || holders.size > 0) return
         clearTimeout(refreshTimer)
-        abandonIfUnwanted(call, new TokenError('callback', 'no longer needed'))
+        abandonIfUnwanted(call, new TokenError('callback', DEV ? 'no longer needed' : ''))
       }
     },
   }

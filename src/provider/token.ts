@@ -1,8 +1,12 @@
 import type { WireSocketClaims } from '../contract/claims.ts'
 import { readClaims } from './read-claims.ts'
+import { DEV } from './dev.ts'
 
-/** Why the provider asks for a token; passed to `getToken` so an app can log or meter calls. */
-export type TokenReason = 'connect' | 'refresh' | 'expired' | 'missing' | 'retry'
+/**
+ * Why the provider asks for a token; passed to `getToken` so an app can log or meter calls.
+ * `rejected`: the server refused the last one (4002: invalid or expired); `missing`: it did not see one (4001).
+ */
+export type TokenReason = 'connect' | 'refresh' | 'rejected' | 'missing' | 'retry'
 
 export interface TokenRequest {
   documentName: string
@@ -29,28 +33,41 @@ export type TokenErrorCode = 'callback' | 'timeout' | 'malformed' | 'expired'
 const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*\.?[\w-]*/g
 const blank = (text: string): string => text.replace(JWT_SHAPE, '[token]')
 
+/** Read what an app's error says without trusting it: a getter may throw, `toString` may lie. */
+const read = (from: unknown, key: string): string => {
+  try {
+    const value = (from as Record<string, unknown>)[key]
+    return typeof value === 'string' ? blank(value) : ''
+  } catch {
+    return ''
+  }
+}
+
 /**
- * The app's own error, kept for debugging but with anything JWT-shaped blanked: an error thrown by
- * `getToken` may quote the token, and `cause` ends up in logs.
+ * The app's own error, kept for debugging but rebuilt from its name and message only, with anything
+ * JWT-shaped blanked: `getToken` may fail with an error (or its `cause`, or `stack`, or a plain object)
+ * that quotes the token, and a cause ends up in logs. Nothing else of it is kept.
  */
 const redact = (cause: unknown): unknown => {
   if (typeof cause === 'string') return blank(cause)
-  if (!(cause instanceof Error)) return cause
-  const copy = new Error(blank(cause.message))
-  copy.name = cause.name
+  if (cause == null || typeof cause === 'number' || typeof cause === 'boolean') return cause
+  if (typeof cause !== 'object') return `[${typeof cause}]`
+  const copy = new Error(read(cause, 'message'))
+  copy.name = read(cause, 'name') || 'Error'
   return copy
 }
 
 /** Raised for every way a token can fail to arrive. Neither its message nor its cause contains a token. */
 export class TokenError extends Error {
   override name = 'TokenError'
+  /** `message` is empty in the production build (see dev.ts): the code then stands in for it. */
   constructor (readonly code: TokenErrorCode, message: string, cause?: unknown) {
-    super(message, { cause: redact(cause) })
+    super(message || code, { cause: redact(cause) })
   }
 }
 
 export const asTokenError = (error: unknown): TokenError =>
-  error instanceof TokenError ? error : new TokenError('callback', 'getToken failed', error)
+  error instanceof TokenError ? error : new TokenError('callback', DEV ? 'getToken failed' : '', error)
 
 /**
  * When the token expires on the local clock. `exp - iat` is the token's full lifetime and holds whatever
@@ -73,16 +90,16 @@ const malformed = (message: string, cause?: unknown): TokenError => new TokenErr
 export const toToken = (result: unknown, now: number): Token => {
   const { token, expiresAt: hint } = (typeof result === 'object' && result !== null ? result : {}) as { token?: unknown; expiresAt?: unknown }
   const value = typeof result === 'string' ? result : token
-  if (typeof value !== 'string') throw malformed('getToken must resolve to a JWT string or { token, expiresAt? }')
+  if (typeof value !== 'string') throw malformed(DEV ? 'getToken must resolve to a JWT string or { token, expiresAt? }' : '')
   let claims: WireSocketClaims
   try {
     claims = readClaims(value)
   } catch (error) {
-    throw malformed('getToken resolved to something that is not a JWT', error)
+    throw malformed(DEV ? 'getToken resolved to something that is not a JWT' : '', error)
   }
   const expiresAt = localExpiry(claims, now, typeof hint === 'number' ? hint : undefined)
-  if (expiresAt === undefined) throw malformed('the token has no exp claim and getToken gave no expiresAt')
-  if (expiresAt <= now) throw new TokenError('expired', 'getToken resolved to a token that has already expired')
+  if (expiresAt === undefined) throw malformed(DEV ? 'the token has no exp claim and getToken gave no expiresAt' : '')
+  if (expiresAt <= now) throw new TokenError('expired', DEV ? 'getToken resolved to a token that has already expired' : '')
   const { exp, iat } = claims
   const lifetime = exp !== undefined && iat !== undefined && exp > iat ? (exp - iat) * 1000 : expiresAt - now
   return { value, expiresAt, lifetime, claims }

@@ -1,16 +1,38 @@
 /**
  * Run a fetch-style handler under Node's `http` server or Express: build a `Request` from the
  * `IncomingMessage`, write the `Response` back. The only module of `y-wiresocket/server` that knows
- * about Node, and it only imports types, so the entry stays loadable on fetch-style runtimes.
+ * about Node. It imports nothing from Node, not even types: the request and response are described by
+ * the few members the adapter uses, so a Workers or Deno project without @types/node still
+ * type-checks `y-wiresocket/server`, and Node's `IncomingMessage`/`ServerResponse` (and Express's)
+ * fit these shapes as they are.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http'
 
-export type NodeHandler<Req extends IncomingMessage = IncomingMessage> = (req: Req, res: ServerResponse) => void
+/** What the adapter reads from Node's `IncomingMessage` (or Express's `Request`). */
+export interface NodeRequestLike extends AsyncIterable<Uint8Array | string> {
+  method?: string | undefined
+  url?: string | undefined
+  headers: Record<string, string | string[] | undefined>
+  readableEnded: boolean
+}
+
+/** What the adapter uses of Node's `ServerResponse` (or Express's `Response`). */
+export interface NodeResponseLike {
+  statusCode: number
+  readonly headersSent: boolean
+  readonly writableFinished: boolean
+  setHeader(name: string, value: string | string[]): unknown
+  writeHead(statusCode: number, headers: Record<string, string>): unknown
+  end(chunk: Uint8Array | string): unknown
+  destroy(): unknown
+  on(event: 'close', listener: () => void): unknown
+}
+
+export type NodeHandler<Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike> = (req: Req, res: Res) => void
 
 /** Handed to the fetch-style handler as its second argument, so `authorize` can read `req.session` & co. */
-export interface NodeContext<Req extends IncomingMessage = IncomingMessage> {
+export interface NodeContext<Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike> {
   req: Req
-  res: ServerResponse
+  res: Res
 }
 
 export interface NodeHandlerOptions {
@@ -19,19 +41,24 @@ export interface NodeHandlerOptions {
 }
 
 /** Express's mounted routers strip their prefix from `url` and keep the full path in `originalUrl`. */
-type MaybeExpressRequest = IncomingMessage & { originalUrl?: string }
+type MaybeExpressRequest = NodeRequestLike & { originalUrl?: string }
 
-class BodyTooLarge extends Error {}
+/** Failures of the request itself, answered with a 4xx of their own instead of a 500. */
+class BadRequest extends Error {
+  constructor (readonly status: number, readonly error: string) {
+    super(error)
+  }
+}
 
-const readBody = async (req: IncomingMessage, limit: number): Promise<Uint8Array<ArrayBuffer> | undefined> => {
+const readBody = async (req: NodeRequestLike, limit: number): Promise<Uint8Array<ArrayBuffer> | undefined> => {
   // A body parser (express.json(), …) may have consumed the stream already: nothing left to read.
   if (req.readableEnded) return undefined
   const chunks: Uint8Array[] = []
   let size = 0
   for await (const chunk of req) {
-    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : (chunk as Uint8Array)
+    const bytes = typeof chunk === 'string' ? new TextEncoder().encode(chunk) : chunk
     size += bytes.byteLength
-    if (size > limit) throw new BodyTooLarge()
+    if (size > limit) throw new BadRequest(413, 'payload_too_large')
     chunks.push(bytes)
   }
   const body = new Uint8Array(size)
@@ -43,7 +70,7 @@ const readBody = async (req: IncomingMessage, limit: number): Promise<Uint8Array
   return body
 }
 
-const toHeaders = (req: IncomingMessage): Headers => {
+const toHeaders = (req: NodeRequestLike): Headers => {
   const headers = new Headers()
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue
@@ -55,14 +82,21 @@ const toHeaders = (req: IncomingMessage): Headers => {
 
 const toRequest = async (req: MaybeExpressRequest, signal: AbortSignal, maxBodyBytes: number): Promise<Request> => {
   const method = (req.method ?? 'GET').toUpperCase()
-  // Only used to give the Request an absolute URL; the handler does not route on it.
+  // Only used to give the Request an absolute URL; the handler does not route on it. A Host that is
+  // no URL authority (spaces, a stray bracket, a userinfo-looking '@') is the client's fault: 400.
   const host = req.headers.host ?? 'localhost'
-  const url = new URL(req.originalUrl ?? req.url ?? '/', `http://${host}`)
+  let url: URL
+  try {
+    url = new URL(req.originalUrl ?? req.url ?? '/', `http://${host}`)
+    if (url.host.length === 0 || url.username !== '' || url.password !== '') throw new TypeError('bad authority')
+  } catch {
+    throw new BadRequest(400, 'bad_request')
+  }
   const body = method === 'GET' || method === 'HEAD' ? undefined : await readBody(req, maxBodyBytes)
   return new Request(url, { method, headers: toHeaders(req), body, signal })
 }
 
-const send = async (res: ServerResponse, response: Response): Promise<void> => {
+const send = async (res: NodeResponseLike, response: Response): Promise<void> => {
   res.statusCode = response.status
   const cookies = response.headers.getSetCookie()
   response.headers.forEach((value, name) => {
@@ -72,7 +106,7 @@ const send = async (res: ServerResponse, response: Response): Promise<void> => {
   res.end(new Uint8Array(await response.arrayBuffer()))
 }
 
-const sendStatus = (res: ServerResponse, status: number, error: string): void => {
+const sendStatus = (res: NodeResponseLike, status: number, error: string): void => {
   if (res.headersSent) {
     res.destroy()
     return
@@ -81,10 +115,10 @@ const sendStatus = (res: ServerResponse, status: number, error: string): void =>
   res.end(JSON.stringify({ error }))
 }
 
-export const toNodeHandler = <Req extends IncomingMessage = IncomingMessage>(
-  handler: (request: Request, context: NodeContext<Req>) => Promise<Response>,
+export const toNodeHandler = <Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike>(
+  handler: (request: Request, context: NodeContext<Req, Res>) => Promise<Response>,
   options: NodeHandlerOptions = {},
-): NodeHandler<Req> => {
+): NodeHandler<Req, Res> => {
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
   return (req, res) => {
     // Abort the handler's work (and its fetch to WireSocket, if it passes the signal on) when the caller goes away.
@@ -94,7 +128,8 @@ export const toNodeHandler = <Req extends IncomingMessage = IncomingMessage>(
       .then(async request => { await send(res, await handler(request, { req, res })) })
       .catch((error: unknown) => {
         // Nothing from the failure goes into the reply: it could carry request data.
-        sendStatus(res, error instanceof BodyTooLarge ? 413 : 500, error instanceof BodyTooLarge ? 'payload_too_large' : 'internal_error')
+        if (error instanceof BadRequest) sendStatus(res, error.status, error.error)
+        else sendStatus(res, 500, 'internal_error')
       })
   }
 }

@@ -3,6 +3,7 @@
  * OAuth error codes, and any text taken from a server is scrubbed first: an error that ends up in a log
  * must never carry the client secret, an access token or a refresh token.
  */
+import { redact } from '../contract/redact.ts'
 
 export type WireSocketTokenErrorCode =
   /** 400 `invalid_request` / `unsupported_grant_type` / `invalid_scope`: a request the service rejects; not retried. */
@@ -19,11 +20,11 @@ export type WireSocketTokenErrorCode =
   | 'unavailable'
   /** A 200 whose body is not a token reply, or any other unexpected status. */
   | 'bad_response'
-  /** The pluggable token store threw. */
+  /** The pluggable token store failed or did not answer in time (the message names the call). */
   | 'store_error'
 
 /** Codes after which asking again later may succeed; the token handler maps them to 503. */
-const TRANSIENT: ReadonlySet<WireSocketTokenErrorCode> = new Set(['rate_limited', 'unavailable'])
+const TRANSIENT: ReadonlySet<WireSocketTokenErrorCode> = new Set(['rate_limited', 'unavailable', 'store_error'])
 
 export class WireSocketTokenError extends Error {
   override readonly name = 'WireSocketTokenError'
@@ -52,22 +53,6 @@ export class WireSocketTokenError extends Error {
 /** A copy of `error` with `retryAfter` recomputed, for callers who are turned away during a back-off. */
 export const withRetryAfter = (error: WireSocketTokenError, retryAfter: number | undefined): WireSocketTokenError =>
   new WireSocketTokenError(error.code, error.message, { status: error.status, retryAfter, oauthError: error.oauthError })
-
-/** Anything that looks like a JWT or a long opaque credential; replaced even if we do not know the value. */
-const CREDENTIAL_LIKE = /[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*|[A-Za-z0-9_+/=-]{32,}/g
-
-/**
- * Scrub server-provided text: remove every known secret verbatim, then anything credential-shaped, and
- * cap the length (a hostile or buggy server could echo the request back).
- */
-export const redact = (text: string, secrets: readonly string[]): string => {
-  let out = text
-  for (const secret of secrets) {
-    if (secret.length > 0) out = out.split(secret).join('[redacted]')
-  }
-  out = out.replace(CREDENTIAL_LIKE, '[redacted]')
-  return out.length > 200 ? `${out.slice(0, 200)}…` : out
-}
 
 /** `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3), in whole seconds from `nowMs`. */
 export const parseRetryAfter = (value: string | null, nowMs: number): number | undefined => {

@@ -4,13 +4,15 @@
  * a shared promise, across processes through the store's lock); rotating refresh tokens stored as they
  * rotate; client credentials when there is no usable refresh token, or once after `invalid_grant`.
  */
-import { decodeClaims, type WireSocketClaims } from '../contract/claims.ts'
+import type { WireSocketClaims } from '../contract/claims.ts'
+import { decodeClaims } from './decode-claims.ts'
 import { WireSocketTokenError, withRetryAfter } from './oauth-errors.ts'
+import { boundedStoreCall, readStoredState, type StoreCall } from './store-calls.ts'
 import { requestToken, type FetchLike, type TokenReply } from './token-endpoint.ts'
-import { createMemoryTokenStore, type StoredTokenState, type TokenStore } from './token-store.ts'
+import { createMemoryTokenStore, type ReleaseLock, type StoredTokenState, type TokenStore } from './token-store.ts'
 
-export const DEFAULT_TOKEN_URL = 'https://api.wiresocket.com/connect/token'
-export const TOKEN_SCOPE = 'WireSocket.API offline_access'
+import { WIRESOCKET_TOKEN_URL as DEFAULT_TOKEN_URL, TOKEN_REQUEST_SCOPE as TOKEN_SCOPE } from '../contract/identity.ts'
+export { DEFAULT_TOKEN_URL, TOKEN_SCOPE }
 /** Contract §1: refresh tokens live 7 days from the client-credentials grant. */
 export const REFRESH_TOKEN_LIFETIME_MS = 7 * 24 * 60 * 60 * 1000
 
@@ -48,6 +50,18 @@ export interface TokenClientOptions {
    * while it is still valid) without a request.
    */
   failureBackoff?: number
+  /**
+   * Longest wait, in milliseconds, for one call to the store (`get`, `set`, releasing the lock). Default
+   * 2 000. Waiting for the lock itself may take up to `lockLease` more when there is no valid token to
+   * serve meanwhile (another process is renewing); with a valid cached token, only `storeTimeout`.
+   * A store call that fails or times out is a `store_error`; the still-valid cached token is served.
+   */
+  storeTimeout?: number
+  /**
+   * How long one renewal may hold the store's lock before other processes presume its holder dead, in
+   * milliseconds. Default `2 × timeout + 5 000` (one refresh, one client-credentials fall-back, slack).
+   */
+  lockLease?: number
 }
 
 export interface TokenClient {
@@ -78,14 +92,20 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
   const timeout = requirePositive(options.timeout, 10_000, 'timeout')
   const refreshLifetime = requirePositive(options.refreshTokenLifetime, REFRESH_TOKEN_LIFETIME_MS, 'refreshTokenLifetime')
   const failureBackoff = requirePositive(options.failureBackoff, 5_000, 'failureBackoff')
+  const storeTimeout = requirePositive(options.storeTimeout, 2_000, 'storeTimeout')
   // A lock held longer than this is presumed dead: one client-credentials call plus one refresh call.
-  const leaseMs = 2 * timeout + 5_000
+  const leaseMs = requirePositive(options.lockLease, 2 * timeout + 5_000, 'lockLease')
+  if (leaseMs < 1) throw new TypeError('createTokenClient: lockLease must be at least 1 ms')
 
   let cached: AccessToken | undefined
   let inflight: Promise<AccessToken> | undefined
   let blockedUntil = 0
   let blockedBy: WireSocketTokenError | undefined
   const rejected = new Set<string>()
+  // The refresh token last seen (read from the store or received): kept out of every error message.
+  let knownRefreshToken: string | undefined
+  const secrets = (...more: Array<string | undefined>): string[] =>
+    [clientSecret, cached?.token, knownRefreshToken, ...more].filter((s): s is string => s !== undefined)
 
   // The margin is capped at a quarter of the token's lifetime: with short tokens (a local dataplane at
   // 60 s) a 60 s margin would renew on every call. A quarter stays above the browser provider's fifth,
@@ -99,12 +119,31 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
 
   const toAccessToken = (token: string, expiresAt: number): AccessToken => ({ token, expiresAt, claims: decodeClaims(token) })
 
-  const post = async (form: Record<string, string>, secrets: string[]): Promise<TokenReply> =>
-    await requestToken({ url: tokenUrl, form, fetch: fetchImpl, timeoutMs: timeout, nowMs: now(), secrets: [clientSecret, ...secrets] })
+  /** A token straight from the service: one that is not a JWT is a bad reply, not a crash. */
+  const fromService = (state: StoredTokenState): AccessToken => {
+    try {
+      return toAccessToken(state.accessToken!, state.accessExpiresAt!)
+    } catch {
+      throw new WireSocketTokenError('bad_response', 'WireSocket token reply\'s access_token is not a JWT', { status: 200 })
+    }
+  }
+
+  /** A token someone else put in the shared store: unreadable means unusable, never an error. */
+  const fromStore = (state: StoredTokenState | undefined): AccessToken | undefined => {
+    if (state?.accessToken === undefined || state.accessExpiresAt === undefined) return undefined
+    try {
+      return toAccessToken(state.accessToken, state.accessExpiresAt)
+    } catch {
+      return undefined
+    }
+  }
+
+  const post = async (form: Record<string, string>, presented?: string): Promise<TokenReply> =>
+    await requestToken({ url: tokenUrl, form, fetch: fetchImpl, timeoutMs: timeout, nowMs: now(), secrets: secrets(presented) })
 
   const clientCredentials = async (): Promise<StoredTokenState> => {
     const startedAt = now()
-    const reply = await post({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: TOKEN_SCOPE }, [])
+    const reply = await post({ grant_type: 'client_credentials', client_id: clientId, client_secret: clientSecret, scope: TOKEN_SCOPE })
     return {
       accessToken: reply.accessToken,
       accessExpiresAt: expiryOf(reply, startedAt),
@@ -116,7 +155,7 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
 
   const refresh = async (refreshToken: string, refreshExpiresAt: number): Promise<StoredTokenState> => {
     const startedAt = now()
-    const reply = await post({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }, [refreshToken])
+    const reply = await post({ grant_type: 'refresh_token', refresh_token: refreshToken, client_id: clientId }, refreshToken)
     return {
       accessToken: reply.accessToken,
       accessExpiresAt: expiryOf(reply, startedAt),
@@ -134,19 +173,34 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
     return exp * 1000
   }
 
+  const callStore = async <T>(call: StoreCall, run: (signal: AbortSignal) => Promise<T> | T, timeoutMs = storeTimeout, late?: (value: T) => void): Promise<T> =>
+    await boundedStoreCall({ call, run, timeoutMs, secrets: secrets(), late })
+
   const readStore = async (): Promise<StoredTokenState | undefined> => {
-    try {
-      return (await store.get()) ?? undefined
-    } catch {
-      throw new WireSocketTokenError('store_error', 'WireSocket token store: get failed')
-    }
+    const state = readStoredState(await callStore('get', () => store.get()))
+    if (state?.refreshToken !== undefined) knownRefreshToken = state.refreshToken
+    return state
   }
 
   const writeStore = async (state: StoredTokenState): Promise<void> => {
+    await callStore('set', () => store.set(state))
+  }
+
+  /**
+   * Take the store's lock. With a valid token to serve meanwhile, wait no longer than any store call;
+   * without one, also wait out a holder that may be renewing (at most its lease). A lock granted after
+   * we gave up is released at once.
+   */
+  const takeLock = async (lock: NonNullable<TokenStore['lock']>): Promise<ReleaseLock> => {
+    const waitMs = usable(cached, now(), 0) ? storeTimeout : storeTimeout + leaseMs
+    return await callStore('lock', async signal => await lock.call(store, leaseMs, { signal }), waitMs, release => { void releaseLock(release) })
+  }
+
+  const releaseLock = async (release: ReleaseLock): Promise<void> => {
     try {
-      await store.set(state)
+      await callStore('release', release)
     } catch {
-      throw new WireSocketTokenError('store_error', 'WireSocket token store: set failed')
+      // A lost release only delays the next renewal until the lease runs out.
     }
   }
 
@@ -168,28 +222,27 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
   const renewLocked = async (): Promise<AccessToken> => {
     const state = await readStore()
     // Another process (or client) sharing the store may have renewed while we waited for the lock.
-    if (state?.accessToken !== undefined && state.accessExpiresAt !== undefined) {
-      const shared = toAccessToken(state.accessToken, state.accessExpiresAt)
-      if (usable(shared, now(), refreshMargin)) return shared
-    }
+    const shared = fromStore(state)
+    if (usable(shared, now(), refreshMargin)) return shared
     const next = await obtain(state)
-    const token = toAccessToken(next.accessToken!, next.accessExpiresAt!)
+    if (next.refreshToken !== undefined) knownRefreshToken = next.refreshToken
+    const token = fromService(next)
     // Cache before storing: if the store fails, this process still serves the token it paid for.
     cached = token
     await writeStore(next)
     return token
   }
 
+  /**
+   * Failures of infrastructure (the service down or rate limiting, a garbage 200, the store) leave the
+   * cached token as good as it was. A refused secret or request does not: the app must hear about it.
+   */
+  const servesCached = (failure: WireSocketTokenError): boolean => failure.transient || failure.code === 'bad_response'
+
   const renew = async (): Promise<AccessToken> => {
-    let release: (() => Promise<void> | void) | undefined
+    let release: ReleaseLock | undefined
     try {
-      if (store.lock !== undefined) {
-        try {
-          release = await store.lock(leaseMs)
-        } catch {
-          throw new WireSocketTokenError('store_error', 'WireSocket token store: lock failed')
-        }
-      }
+      if (store.lock !== undefined) release = await takeLock(store.lock)
       const token = await renewLocked()
       cached = token
       blockedUntil = 0
@@ -203,17 +256,11 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
       // secret must not turn each incoming user request into another rejected call to WireSocket.
       blockedUntil = now() + (failure.retryAfter !== undefined ? failure.retryAfter * 1000 : failureBackoff)
       blockedBy = failure
-      // Contract §1: while the control plane is down (or rate limits us), keep serving a token that still works.
-      if (failure.transient && usable(cached, now(), 0)) return cached
+      // Contract §1: while the control plane is down (or rate limits us, or the store is), keep serving a token that still works.
+      if (servesCached(failure) && usable(cached, now(), 0)) return cached
       throw failure
     } finally {
-      if (release !== undefined) {
-        try {
-          await release()
-        } catch {
-          // A lost release only delays the next renewal until the lease runs out.
-        }
-      }
+      if (release !== undefined) await releaseLock(release)
     }
   }
 
@@ -224,7 +271,7 @@ export const createTokenClient = (options: TokenClientOptions): TokenClient => {
       if (inflight !== undefined) return await inflight
       if (at < blockedUntil && blockedBy !== undefined) {
         // Honour Retry-After: do not call the service before it said we may.
-        if (blockedBy.transient && usable(cached, at, 0)) return cached
+        if (servesCached(blockedBy) && usable(cached, at, 0)) return cached
         throw blockedBy.transient ? withRetryAfter(blockedBy, Math.ceil((blockedUntil - at) / 1000)) : blockedBy
       }
       const current = renew()

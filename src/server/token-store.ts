@@ -19,6 +19,11 @@ export interface StoredTokenState {
   accessExpiresAt?: number
 }
 
+export interface LockOptions {
+  /** Aborted when the caller no longer waits for the lock. */
+  signal?: AbortSignal
+}
+
 /** Release a lock taken with `TokenStore.lock`. */
 export type ReleaseLock = () => Promise<void> | void
 
@@ -32,8 +37,11 @@ export interface TokenStore {
    * with a release function once this caller holds the lock (waiting while another holds it). The lock
    * must expire by itself after `leaseMs`, so that a crashed holder cannot block renewals forever.
    * Without `lock`, renewals are single-flight within one process only.
+   *
+   * `signal` aborts when the token client stops waiting (see its `storeTimeout`): a store that polls
+   * for the lock should stop then. A lock granted after that is released by the client at once.
    */
-  lock?(leaseMs: number): Promise<ReleaseLock>
+  lock?(leaseMs: number, options?: LockOptions): Promise<ReleaseLock>
 }
 
 /**

@@ -4,13 +4,12 @@
  * contains `WireSocket.API`, the tenant, and expiry (a millisecond `exp` read as milliseconds).
  */
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type FetchImplementation } from 'jose'
-import { normalizeClaims, type WireSocketClaims } from '../contract/claims.ts'
+import { normalizeClaims, toSeconds, type WireSocketClaims } from '../contract/claims.ts'
 import { createJwksFetchGuard, JwksHeld } from './jwks-fetch-guard.ts'
 import type { FetchLike } from './token-endpoint.ts'
 
-export const WIRESOCKET_ISSUER = 'https://api.wiresocket.com'
-export const WIRESOCKET_AUDIENCE = 'WireSocket.API'
-const REQUIRED_SCOPE = 'WireSocket.API'
+import { WIRESOCKET_AUDIENCE, WIRESOCKET_ISSUER, WIRESOCKET_SCOPE as REQUIRED_SCOPE } from '../contract/identity.ts'
+export { WIRESOCKET_AUDIENCE, WIRESOCKET_ISSUER } from '../contract/identity.ts'
 
 export type WireSocketVerifyErrorCode =
   /** Not a compact JWS, or not RS256. */
@@ -117,14 +116,22 @@ export const createTokenVerifier = (options: TokenVerifierOptions): TokenVerifie
     verify: async token => {
       try {
         if (typeof token !== 'string' || token.length === 0) throw new WireSocketVerifyError('malformed', 'Token is empty')
-        const { payload } = await jwtVerify(token, jwks, {
+        const raw = await jwtVerify(token, jwks, {
           algorithms: ['RS256'],
           issuer,
           audience,
           currentDate: new Date(now()),
           clockTolerance,
+        }).then(({ payload }) => payload as Record<string, unknown>, (error: unknown) => {
+          // jose reads a millisecond `nbf` as a date far ahead. It checks `nbf` after the signature, the
+          // issuer and the audience, so a token refused for that alone is judged again with the
+          // contract's ms→s rule (§2), as the dataplane judges it.
+          if (!(error instanceof errors.JWTClaimValidationFailed) || error.claim !== 'nbf') throw error
+          const nbf = error.payload.nbf
+          const seconds = toSeconds(nbf)
+          if (seconds === undefined || seconds === nbf || seconds * 1000 > now() + clockTolerance * 1000) throw error
+          return error.payload as Record<string, unknown>
         })
-        const raw = payload as Record<string, unknown>
         if (!audienceIsExactly(raw.aud, audience)) throw new WireSocketVerifyError('invalid_claims', `Claim check failed: aud must be exactly ${audience}`)
         const claims = normalizeClaims(raw)
         if (!claims.scopes.includes(REQUIRED_SCOPE)) throw new WireSocketVerifyError('invalid_claims', `Claim check failed: scope must contain ${REQUIRED_SCOPE}`)

@@ -3,6 +3,7 @@
 import { expect } from 'chai'
 import * as Y from 'yjs'
 import { WireSocketProvider, createTokenSource } from '../../src/index.ts'
+import { isRedirectAllowed } from '../../src/provider/redirect.ts'
 import { next, synced } from '../support/provider-events.ts'
 import { startDataplane, type TestDataplane } from './support/dataplane.ts'
 
@@ -167,5 +168,11 @@ describe('WireSocketProvider in Chromium', () => {
     providers.push(new WireSocketProvider(url, 'browser-bc', a, { getToken }), new WireSocketProvider(url, 'browser-bc', b, { getToken }))
     a.getText('text').insert(0, 'via broadcastchannel')
     await converge([a, b], 'via broadcastchannel')
+  })
+
+  it('judges a cross-host redirect with the public-suffix list, loaded on demand in the browser', async () => {
+    // the list arrives by dynamic import (a chunk of its own in an app's bundle): this proves it resolves here
+    expect(await isRedirectAllowed(new URL('wss://attacker.github.io/d'), new URL('wss://myapp.github.io/d'))).to.equal(false)
+    expect(await isRedirectAllowed(new URL('wss://us-east-1.wiresocket.net/d'), new URL('wss://eu-central-1.wiresocket.net/d'))).to.equal(true)
   })
 })

@@ -1,20 +1,31 @@
 /**
- * The demo in a real Chromium: each editor's two clients converge through the local dataplane, show each
- * other's caret, and lose no keystroke across token expiry, a region redirect and dropped sockets.
+ * The demo in a real Chromium: it paints within a second, each editor's two clients converge through
+ * the local dataplane, show each other's caret, lose no keystroke across token expiry, a region
+ * redirect and dropped sockets, come back from IndexedDB after the dataplane forgot the documents,
+ * show a countdown while rate-limited, and `kill <npm pid>` leaves no demo process behind.
  */
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { setTimeout as delay } from 'node:timers/promises'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type Page, type Locator } from 'playwright'
-import { startDemo, type RunningDemo } from '../../demo/start.ts'
+import { chromium, type Browser, type BrowserContext, type Page, type Locator } from 'playwright'
+import { startDemo, DOCUMENTS, type RunningDemo } from '../../demo/start.ts'
+import { isRunning } from '../support/process-running.ts'
 
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const screenshotPath = fileURLToPath(new URL('../../docs/demo.png', import.meta.url))
 
+const root = fileURLToPath(new URL('../..', import.meta.url))
+/** Short, so that the persistence test sees the dataplane forget the documents quickly (WireSocket: 10 s). */
+const GRACE_MS = 1000
+
 let demo: RunningDemo
 let browser: Browser
+let context: BrowserContext
 let page: Page
+let firstPaintMs: number
 const pageErrors: string[] = []
 
 const EDITORS = [
@@ -65,17 +76,46 @@ const allConnected = async (): Promise<void> => {
 
 before(async () => {
   if (!existsSync(executablePath)) throw new Error(`Chromium not found at ${executablePath}: install it (apt-get install chromium) or set CHROMIUM_PATH`)
-  demo = await startDemo({ accessTokenTtl: 60 })
+  demo = await startDemo({ accessTokenTtl: 60, gracePeriod: GRACE_MS })
   browser = await chromium.launch({ executablePath })
-  page = await browser.newPage({ viewport: { width: 1440, height: 900 } })
-  page.on('pageerror', error => { pageErrors.push(error.message) })
-  await page.goto(demo.url)
+  // One context for the whole file: its IndexedDB outlives a page, as a browser profile does.
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+  page = await openPage()
+  firstPaintMs = await page.evaluate(async () => await new Promise<number>(resolve => {
+    const seen = performance.getEntriesByName('first-contentful-paint')[0]
+    if (seen !== undefined) { resolve(seen.startTime); return }
+    new PerformanceObserver(list => {
+      const entry = list.getEntriesByName('first-contentful-paint')[0]
+      if (entry !== undefined) resolve(entry.startTime)
+    }).observe({ type: 'paint', buffered: true })
+  }))
   await allConnected()
 })
 
+async function openPage (): Promise<Page> {
+  const opened = await context.newPage()
+  opened.on('pageerror', error => { pageErrors.push(error.message) })
+  await opened.goto(demo.url)
+  return opened
+}
+
 after(async () => {
+  await context?.close()
   await browser?.close()
   await demo?.close()
+})
+
+test('first paint comes within a second of navigation on loopback (a production build, and a loading note until the editors mount)', async t => {
+  const loadEnd = await page.evaluate(() => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.loadEventEnd ?? -1)
+  t.diagnostic(`first-contentful-paint ${firstPaintMs.toFixed(0)} ms, load event end ${loadEnd.toFixed(0)} ms`)
+  assert.ok(firstPaintMs < 1000, `first contentful paint after ${firstPaintMs.toFixed(0)} ms`)
+  const appScript = await (await fetch(new URL('/demo/app.js', demo.url))).text()
+  // Minified production build: React's development warnings are not in it.
+  assert.doesNotMatch(appScript, /Warning: |react\.development|checkPropTypes/)
+  t.diagnostic(`app.js ${appScript.length} bytes`)
+  assert.ok(appScript.length < 3_000_000, `app.js is ${appScript.length} bytes`)
+  assert.equal(await page.locator('[data-role="loading"]').count(), 0, 'the loading note is gone once the editors are mounted')
+  await page.getByText('WireSocket stores nothing').waitFor()
 })
 
 test('Lexical: the bootstrapping client seeds the document on the provider\'s sync, and the other client receives it', async () => {
@@ -120,6 +160,13 @@ test('expire tokens, redirect and drop sockets: every keystroke survives in ever
   await round('afterExpiry')
   for (const { doc, input } of EDITORS) await converged(doc, input, typed.get(doc) ?? [])
   await page.locator('[data-role="log"]', { hasText: 'token expired' }).first().waitFor()
+  // The log reads oldest first, and each reconnect says why: the first token was received (not
+  // "refreshed"), then the 4002 close with its reason, then the reconnect naming that cause.
+  const lines = await client('demo-codemirror', 'a').locator('[data-role="log"] li').allTextContents()
+  const at = (text: string): number => lines.findIndex(line => line.includes(text))
+  assert.ok(at('token received') >= 0 && at('token received') < at('socket closed: token expired or invalid (4002'), lines.join('\n'))
+  assert.ok(at('socket closed: token expired or invalid (4002') < at('reconnecting after token expired or invalid'), lines.join('\n'))
+  assert.equal(lines.filter(line => line.includes('token received')).length, 1)
 
   for (const { doc } of EDITORS) await page.locator(`[data-doc="${doc}"] [data-role="move"]`).click()
   await round('afterRedirect')
@@ -139,6 +186,71 @@ test('expire tokens, redirect and drop sockets: every keystroke survives in ever
 
   assert.deepEqual(pageErrors, [])
   await page.mouse.click(1400, 880)
+  await page.evaluate(() => { window.scrollTo(0, 0) })
   // A test run leaves the checkout as it found it: the README's screenshot is rewritten only on request.
   await page.screenshot(process.env.UPDATE_SCREENSHOT === '1' ? { path: screenshotPath } : {})
+})
+
+test('persistence: after the dataplane forgot every document, reopening the page seeds them back from IndexedDB', async () => {
+  const before = new Map<string, string>()
+  for (const { doc, input } of EDITORS) before.set(doc, await textOf(doc, 'a', input))
+  await page.close()
+  // WireSocket drops a document once its grace period ends after the last client left.
+  const deadline = Date.now() + 10_000
+  while (DOCUMENTS.some(name => demo.serverHas(name))) {
+    assert.ok(Date.now() < deadline, 'the dataplane forgets the documents after the grace period')
+    await delay(100)
+  }
+  page = await openPage()
+  await allConnected()
+  for (const { doc, input } of EDITORS) {
+    const pieces = (before.get(doc) ?? '').split(' ').filter(word => /^after(Expiry|Redirect|Drop)-[ab]$/.test(word))
+    assert.ok(pieces.length >= 6, `${doc} had the typed pieces before: ${before.get(doc) ?? ''}`)
+    await converged(doc, input, pieces)
+  }
+  for (const name of DOCUMENTS) assert.ok(demo.serverHas(name), `${name} is back on the dataplane`)
+})
+
+test('"Trip rate limit": the client that was closed with 4006 counts down to its reconnect', async () => {
+  await page.getByRole('button', { name: 'Trip rate limit' }).click()
+  await page.waitForFunction(() => document.title.includes('rate limit tripped'))
+  await typeAtEnd('demo-codemirror', 'a', '.cm-content', 'over the limit ')
+  const countdown = client('demo-codemirror', 'a').locator('[data-role="retry"]')
+  await countdown.waitFor({ state: 'visible', timeout: 10_000 })
+  const seconds = async (): Promise<number> => Number(/reconnecting in (\d+) s/.exec(await countdown.textContent() ?? '')?.[1])
+  const first = await seconds()
+  assert.ok(first >= 25 && first <= 46, `countdown starts near the 30-45 s WireSocket asks for: ${first}`)
+  await page.waitForFunction(({ selector, start }) => {
+    const text = document.querySelector(selector)?.textContent ?? ''
+    const match = /reconnecting in (\d+) s/.exec(text)
+    return match !== null && Number(match[1]) < start
+  }, { selector: '[data-testid="demo-codemirror-a"] [data-role="retry"]', start: first }, { timeout: 5000 })
+  await client('demo-codemirror', 'a').locator('[data-role="log"]', { hasText: 'plan limit: ops-per-minute (4006)' }).waitFor()
+  assert.deepEqual(pageErrors, [])
+})
+
+test('kill <npm pid> during `npm start` leaves no demo process behind', async () => {
+  const npm = spawn('npm', ['start'], { cwd: root, env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] })
+  let out = ''
+  npm.stdout.setEncoding('utf8')
+  const demoPid = await new Promise<number>((resolve, reject) => {
+    npm.stdout.on('data', (chunk: string) => {
+      out += chunk
+      const match = /y-wiresocket demo: \S+ {2}\(pid (\d+)\)/.exec(out)
+      if (match !== null) resolve(Number(match[1]))
+    })
+    npm.once('exit', code => reject(new Error(`npm start exited early (${code ?? 'signal'}): ${out}`)))
+  })
+  try {
+    assert.notEqual(demoPid, npm.pid, 'the demo runs in its own process under npm')
+    npm.kill('SIGTERM')
+    // The demo is not our child, so no exit event reaches us: watch its pid, bounded.
+    const deadline = Date.now() + 10_000
+    while (isRunning(demoPid)) {
+      assert.ok(Date.now() < deadline, `demo process ${demoPid} still running 10 s after npm was killed`)
+      await delay(100)
+    }
+  } finally {
+    if (isRunning(demoPid)) process.kill(demoPid, 'SIGKILL')
+  }
 })

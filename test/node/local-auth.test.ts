@@ -40,9 +40,12 @@ test('each token transport is accepted and recorded; the JWT is never echoed', a
       ['query', false, 'accepted'],
       ['header', false, 'accepted'],
     ])
-    // The subprotocol transport keeps the token out of the URL; the query transport cannot.
+    // The subprotocol transport keeps the token out of the URL; the query transport cannot, so the
+    // record redacts it (issue 10.12), keeping only the JWT's header segment.
     assert.equal(dp.handshakes[0]!.url, '/transports')
-    assert.equal(dp.handshakes[2]!.url.includes(token), true)
+    assert.equal(dp.handshakes[2]!.url, `/transports?token=${token.split('.')[0]!}.[redacted]`)
+    assert.equal(dp.handshakes[3]!.url, `/transports?access_token=${token.split('.')[0]!}.[redacted]`)
+    assert.equal(dp.handshakes.some(h => h.url.includes(token.split('.')[1]!)), false)
   } finally {
     await dp.close()
   }

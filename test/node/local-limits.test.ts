@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startLocalDataplane } from '../../src/local/index.ts'
 import { accepted, closeOf, closeQuietly, eventually, nextClose, updateFrame, YClient } from '../support/local-client.ts'
+import { destroyHocus, hocusDoc, hocusSocket, hocusUntil, rawHocusAuth } from './support/hocuspocus-clients.ts'
 
 test('4004 Connection limit exceeded: counted per app across all regions', async () => {
   const dp = await startLocalDataplane()
@@ -108,6 +109,75 @@ test('tripRateLimit() makes the next update close with 4006 and the app limit', 
     ok.doc.getText('text').insert(0, 'fine')
     await eventually(() => dp.getDocument('tripped', other)?.getText('text').toString() === 'fine')
     await ok.close()
+  } finally {
+    await dp.close()
+  }
+})
+
+// ---- the same limits in the Hocuspocus framing (contract §6) ---------------------------------------
+// A socket counts once for maxConnections whatever number of documents it carries (over the limit:
+// the socket closes 4004); each document counts for maxDocuments and maxUsersPerDoc and is refused
+// in-band; an opsPerMinute overflow closes that one document in-band.
+
+test('Hocuspocus: 4004 closes the socket whose first document would exceed maxConnections; more documents on a counted socket are free', async () => {
+  const dp = await startLocalDataplane()
+  try {
+    const token = await dp.mintToken({ claims: { limits: { maxConnections: 1 } } })
+    const url = dp.regions[0]!.url
+    const first = hocusSocket(url)
+    const docs = ['c1', 'c2', 'c3'].map(name => hocusDoc(first, name, token))
+    await Promise.all(docs.map(d => hocusUntil(d, () => d.provider.isSynced, 'synced')))
+    assert.deepEqual(await rawHocusAuth(url, 'c4', token), { answer: 'socket-closed 4004 Connection limit exceeded: 1', documentFrames: 0 })
+    destroyHocus(first, ...docs)
+  } finally {
+    await dp.close()
+  }
+})
+
+test('Hocuspocus: 4005 and 4008 are PermissionDenied for that document only', async () => {
+  const dp = await startLocalDataplane()
+  try {
+    const url = dp.regions[0]!.url
+    const token = await dp.mintToken({ claims: { limits: { maxDocuments: 2, maxUsersPerDoc: 1 } } })
+    const socket = hocusSocket(url)
+    const d1 = hocusDoc(socket, 'd1', token)
+    const d2 = hocusDoc(socket, 'd2', token)
+    await hocusUntil(d1, () => d1.provider.isSynced, 'd1')
+    await hocusUntil(d2, () => d2.provider.isSynced, 'd2')
+    assert.deepEqual(await rawHocusAuth(url, 'd3', token), { answer: 'permission-denied 4005 Document limit exceeded: 2 (active: 2)', documentFrames: 0 })
+    assert.deepEqual(await rawHocusAuth(url, 'd1', token), { answer: 'permission-denied 4008 Document user limit exceeded: 1', documentFrames: 0 })
+    d1.doc.getText('text').insert(0, 'unaffected')
+    await eventually(() => dp.getDocument('d1')?.getText('text').toString() === 'unaffected', 'd1 keeps syncing')
+    destroyHocus(socket, d1, d2)
+  } finally {
+    await dp.close()
+  }
+})
+
+test('Hocuspocus: 4006 over opsPerMinute is an in-band CLOSE for that document; tripRateLimit() too', async () => {
+  let clock = Date.now()
+  const dp = await startLocalDataplane({ now: () => clock })
+  try {
+    const url = dp.regions[0]!.url
+    const token = await dp.mintToken({ ttl: 3600, claims: { limits: { opsPerMinute: 2 } } })
+    const socket = hocusSocket(url)
+    const busy = hocusDoc(socket, 'busy-h', token)
+    await hocusUntil(busy, () => busy.provider.isSynced, 'synced')
+    for (const ch of 'abc') busy.doc.getText('text').insert(0, ch)
+    await hocusUntil(busy, () => busy.closes.length > 0, 'CLOSE')
+    assert.deepEqual(busy.closes, ['4006 Rate limit exceeded: 2 ops/min'])
+    assert.equal(dp.getDocument('busy-h')?.getText('text').toString(), 'ba', 'the refused update was not applied')
+    destroyHocus(socket, busy)
+    clock += 60_001
+    const other = dp.addApp({ limits: { opsPerMinute: 500 } })
+    const socket2 = hocusSocket(url)
+    const tripped = hocusDoc(socket2, 'tripped-h', await dp.mintToken({ app: other }))
+    await hocusUntil(tripped, () => tripped.provider.isSynced, 'synced')
+    dp.tripRateLimit(other)
+    tripped.doc.getText('text').insert(0, 'x')
+    await hocusUntil(tripped, () => tripped.closes.length > 0, 'CLOSE after trip')
+    assert.deepEqual(tripped.closes, ['4006 Rate limit exceeded: 500 ops/min'])
+    destroyHocus(socket2, tripped)
   } finally {
     await dp.close()
   }

@@ -61,23 +61,29 @@ for (const c of limitCases) {
 }
 
 test('4006 Rate limit: waits, keeps local edits in the doc, then reconnects and syncs them', async () => {
-  const app = dp.addApp({ limits: { maxConnections: 100, maxDocuments: 100, maxUsersPerDoc: 100, opsPerMinute: 1000 } })
-  const a = client(dp, 'code-4006', { app, limitRetryDelay: 300 })
-  const b = client(dp, 'code-4006', { app })
+  // Its own dataplane with a clock the test moves: a tripped limit fills a sliding 60 s window, and the
+  // edits kept through the wait count against it when they arrive (in the reconnect's sync step 2).
+  let clockOffset = 0
+  const limited = await startLocalDataplane({ now: () => Date.now() + clockOffset })
+  const app = limited.addApp({ limits: { maxConnections: 100, maxDocuments: 100, maxUsersPerDoc: 100, opsPerMinute: 1000 } })
+  const a = client(limited, 'code-4006', { app, limitRetryDelay: 300 })
+  const b = client(limited, 'code-4006', { app })
   try {
     await Promise.all([synced(a.provider), synced(b.provider)])
-    dp.tripRateLimit(app)
-    const limited = next(a.provider, 'limit')
+    limited.tripRateLimit(app)
+    const limitEvent = next(a.provider, 'limit')
     a.doc.getText('text').insert(0, 'over the limit')
-    const [event] = await limited
+    const [event] = await limitEvent
     assert.equal(event.code, 4006)
     assert.equal(event.limit, 'ops-per-minute')
     assert.equal(event.value, 1000)
     assert.ok(event.retryIn >= 300)
     a.doc.getText('text').insert(0, 'while waiting: ')
+    clockOffset += 61_000 // the minute passes while the provider waits
     await converge([a.doc, b.doc], t => t === 'while waiting: over the limit')
   } finally {
     destroyAll([a, b])
+    await limited.close()
   }
 })
 

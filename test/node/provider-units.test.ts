@@ -2,8 +2,9 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { localExpiry } from '../../src/provider/token.ts'
-import { Backoff } from '../../src/provider/backoff.ts'
-import { isRedirectAllowed, parseRedirect } from '../../src/provider/redirect.ts'
+import { AttemptWindow, jittered, slow } from '../../src/provider/backoff.ts'
+import { isRedirectAllowed } from '../../src/provider/redirect.ts'
+import { parseRedirect } from '../../src/contract/close-codes.ts'
 import { decodeJwt } from 'jose'
 import { normalizeClaims } from '../../src/contract/claims.ts'
 import { readClaims } from '../../src/provider/read-claims.ts'
@@ -42,25 +43,21 @@ test('localExpiry: without exp the backend hint is used, and without either noth
 })
 
 test('Backoff: full jitter grows with failures and stays under maxBackoffTime', () => {
-  const backoff = new Backoff(() => 2500, () => 1)
-  assert.equal(backoff.jittered(), 500)
-  backoff.failures = 1
-  assert.equal(backoff.jittered(), 1000)
-  backoff.failures = 10
-  assert.equal(backoff.jittered(), 2500)
-  assert.equal(new Backoff(() => 2500, () => 0).jittered(), 0)
+  assert.equal(jittered(0, 2500, () => 1), 500)
+  assert.equal(jittered(1, 2500, () => 1), 1000)
+  assert.equal(jittered(10, 2500, () => 1), 2500)
+  assert.equal(jittered(0, 2500, () => 0), 0)
 })
 
 test('Backoff: plan limits wait at least the minimum, doubling per hit, capped at ten times', () => {
-  const low = new Backoff(() => 2500, () => 0)
-  assert.equal(low.slow(30_000, 1), 30_000)
-  assert.equal(low.slow(30_000, 2), 60_000)
-  assert.equal(low.slow(30_000, 20), 300_000)
-  assert.equal(new Backoff(() => 2500, () => 1).slow(30_000, 1), 45_000)
+  assert.equal(slow(30_000, 1, () => 0), 30_000)
+  assert.equal(slow(30_000, 2, () => 0), 60_000)
+  assert.equal(slow(30_000, 20, () => 0), 300_000)
+  assert.equal(slow(30_000, 1, () => 1), 45_000)
 })
 
 test('Backoff: never more than 60 attempts in any minute', () => {
-  const backoff = new Backoff(() => 2500)
+  const backoff = new AttemptWindow()
   let now = NOW
   const starts: number[] = []
   for (let i = 0; i < 200; i++) {
@@ -82,31 +79,42 @@ test('parseRedirect reads REDIRECT: URLs and REGION: names, nothing else', () =>
 })
 
 const configured = new URL('wss://eu-central-1.wiresocket.net/doc')
-const allowed = (href: string, patterns?: string[], base = configured): boolean => isRedirectAllowed(new URL(href), base, patterns)
+const allowed = async (href: string, patterns?: string[], base = configured): Promise<boolean> => await isRedirectAllowed(new URL(href), base, patterns)
 
-test('redirects: siblings under the same parent domain are allowed by default', () => {
-  assert.equal(allowed('wss://us-east-1.wiresocket.net/doc'), true)
-  assert.equal(allowed('wss://wiresocket.net.evil.com/doc'), false)
-  assert.equal(allowed('wss://evilwiresocket.net/doc'), false)
-  assert.equal(allowed('wss://a.b.wiresocket.net/doc'), false)
-  assert.equal(allowed('ws://us-east-1.wiresocket.net/doc'), false, 'no downgrade to ws')
-  assert.equal(allowed('https://us-east-1.wiresocket.net/doc'), false, 'WebSocket schemes only')
-  assert.equal(allowed('wss://user:pw@us-east-1.wiresocket.net/doc'), false)
+test('redirects: siblings under the same parent domain are allowed by default', async () => {
+  assert.equal(await allowed('wss://us-east-1.wiresocket.net/doc'), true)
+  assert.equal(await allowed('wss://wiresocket.net.evil.com/doc'), false)
+  assert.equal(await allowed('wss://evilwiresocket.net/doc'), false)
+  assert.equal(await allowed('wss://a.b.wiresocket.net/doc'), false)
+  assert.equal(await allowed('ws://us-east-1.wiresocket.net/doc'), false, 'no downgrade to ws')
+  assert.equal(await allowed('https://us-east-1.wiresocket.net/doc'), false, 'WebSocket schemes only')
+  assert.equal(await allowed('wss://user:pw@us-east-1.wiresocket.net/doc'), false)
 })
 
-test('redirects: on loopback the same hostname on any port', () => {
+test('redirects: moves between the service\'s own regions (*.wiresocket.net) are judged without loading the public-suffix list', async () => {
+  // a boolean at once, not a promise: no tldts lookup for eu-central-1 → us-east-1
+  assert.equal(isRedirectAllowed(new URL('wss://us-east-1.wiresocket.net/doc'), configured), true)
+  assert.equal(isRedirectAllowed(new URL('wss://a.b.wiresocket.net/doc'), configured), false)
+  assert.equal(isRedirectAllowed(new URL('ws://us-east-1.wiresocket.net/doc'), configured), false, 'no downgrade to ws')
+  // any other domain still asks the list
+  const other = isRedirectAllowed(new URL('wss://eu.myapp.co.uk/doc'), new URL('wss://us.myapp.co.uk/doc'))
+  assert.ok(other instanceof Promise)
+  assert.equal(await other, true)
+})
+
+test('redirects: on loopback the same hostname on any port', async () => {
   const local = new URL('ws://127.0.0.1:4000/doc')
-  assert.equal(allowed('ws://127.0.0.1:4001/doc', undefined, local), true)
-  assert.equal(allowed('ws://localhost:4001/doc', undefined, local), false)
-  assert.equal(allowed('ws://10.0.0.1:4001/doc', undefined, local), false)
+  assert.equal(await allowed('ws://127.0.0.1:4001/doc', undefined, local), true)
+  assert.equal(await allowed('ws://localhost:4001/doc', undefined, local), false)
+  assert.equal(await allowed('ws://10.0.0.1:4001/doc', undefined, local), false)
 })
 
-test('redirects: explicit patterns replace the default', () => {
-  assert.equal(allowed('wss://sync.example.com/doc', ['sync.example.com']), true)
-  assert.equal(allowed('wss://us-east-1.wiresocket.net/doc', ['sync.example.com']), false)
-  assert.equal(allowed('wss://eu.sync.example.com/doc', ['*.sync.example.com']), true)
-  assert.equal(allowed('wss://sync.example.com/doc', ['*.sync.example.com']), false)
-  assert.equal(allowed('wss://sync.example.com:8443/doc', ['sync.example.com:8443']), true)
+test('redirects: explicit patterns replace the default', async () => {
+  assert.equal(await allowed('wss://sync.example.com/doc', ['sync.example.com']), true)
+  assert.equal(await allowed('wss://us-east-1.wiresocket.net/doc', ['sync.example.com']), false)
+  assert.equal(await allowed('wss://eu.sync.example.com/doc', ['*.sync.example.com']), true)
+  assert.equal(await allowed('wss://sync.example.com/doc', ['*.sync.example.com']), false)
+  assert.equal(await allowed('wss://sync.example.com:8443/doc', ['sync.example.com:8443']), true)
 })
 
 test('readClaims accepts and refuses exactly what jose\'s decodeJwt does, and never quotes the token', () => {
@@ -147,4 +155,13 @@ test('readClaims accepts and refuses exactly what jose\'s decodeJwt does, and ne
     if (expected === 'refused') assert.equal(actual, 'refused', `refused by jose: #${inputs.indexOf(input)}`)
     else assert.deepEqual(actual, normalizeClaims(expected as Record<string, unknown>), `decoded alike: #${inputs.indexOf(input)}`)
   }
+})
+
+test('redirects: the public-suffix list decides what a sibling is (github.io children are different sites)', async () => {
+  const mine = new URL('wss://myapp.github.io/doc')
+  assert.equal(await allowed('wss://attacker.github.io/doc', undefined, mine), false)
+  assert.equal(await allowed('wss://myapp.github.io:8443/doc', undefined, mine), true, 'the same host on another port')
+  assert.equal(await allowed('wss://attacker.co.uk/doc', undefined, new URL('wss://myapp.co.uk/doc')), false)
+  assert.equal(await allowed('wss://eu.myapp.co.uk/doc', undefined, new URL('wss://us.myapp.co.uk/doc')), true)
+  assert.equal(await allowed('wss://us-east-1.wiresocket.net/doc'), true)
 })

@@ -12,6 +12,7 @@ import WebSocket from 'ws'
 import { SignJWT, decodeProtectedHeader, type JWK } from 'jose'
 import { startLocalDataplane, type LocalApp, type LocalDataplane } from '../../src/local/index.ts'
 import { client, converge, destroyAll, synced } from './support/provider-harness.ts'
+import { destroyHocus, hocusDoc, hocusSocket, hocusUntil, rawHocusAuth } from './support/hocuspocus-clients.ts'
 
 let dp: LocalDataplane
 /** an app of a second tenant (its own RSA key) */
@@ -160,3 +161,49 @@ test('two tenants (and two apps of one tenant) on the same document name never s
     destroyAll(groups.flat())
   }
 })
+
+// ---- the same attacks in the Hocuspocus framing (contract §6) -------------------------------------
+// The token comes in the document's Auth frame on the region URL; a refusal is that document's
+// PermissionDenied carrying the §3 code and reason, with not one byte of the document sent first. The
+// origin stays a property of the socket: a mismatch closes it 4003.
+
+for (const [what, token, code, reason, options] of cases) {
+  test(`Hocuspocus Auth with ${what}: ${options?.origin === undefined ? `PermissionDenied "${code} ${reason}"` : `socket closed ${code}`} before any document byte`, async () => {
+    const outcome = await rawHocusAuth(dp.regions[0]!.url, 'shared-name', (await token()) ?? '', { origin: options?.origin })
+    const answer = options?.origin === undefined ? `permission-denied ${code} ${reason}` : `socket-closed ${code} ${reason}`
+    assert.deepEqual(outcome, { answer, documentFrames: 0 })
+  })
+}
+
+test('Hocuspocus control: a genuine token, and the guarded app from its allowed Origin, are authenticated', async () => {
+  assert.equal((await rawHocusAuth(dp.regions[0]!.url, 'shared-name', await dp.mintToken())).answer, 'authenticated')
+  assert.equal((await rawHocusAuth(dp.regions[0]!.url, 'shared-name', await dp.mintToken({ app: guarded }), { origin: 'https://app.example.com' })).answer, 'authenticated')
+})
+
+test('Hocuspocus: two tenants on one document name never see each other\'s data', async () => {
+  const a = hocusSocket(dp.regions[0]!.url)
+  const b = hocusSocket(dp.regions[0]!.url)
+  const mine = hocusDoc(a, 'same-name-hocus', await dp.mintToken())
+  const theirs = hocusDoc(b, 'same-name-hocus', await dp.mintToken({ app: otherTenant }))
+  try {
+    await hocusUntil(mine, () => mine.provider.isSynced, 'mine synced')
+    await hocusUntil(theirs, () => theirs.provider.isSynced, 'theirs synced')
+    mine.doc.getText('text').insert(0, 'secret-mine')
+    theirs.doc.getText('text').insert(0, 'secret-theirs')
+    await eventuallyText(() => dp.getDocument('same-name-hocus')?.getText('text').toString(), 'secret-mine')
+    await eventuallyText(() => dp.getDocument('same-name-hocus', otherTenant)?.getText('text').toString(), 'secret-theirs')
+    assert.equal(mine.doc.getText('text').toString(), 'secret-mine')
+    assert.equal(theirs.doc.getText('text').toString(), 'secret-theirs')
+  } finally {
+    destroyHocus(a, mine)
+    destroyHocus(b, theirs)
+  }
+})
+
+const eventuallyText = async (read: () => string | undefined, expected: string): Promise<void> => {
+  const deadline = Date.now() + 5000
+  while (read() !== expected) {
+    if (Date.now() > deadline) throw new Error(`server text never became ${expected}`)
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}

@@ -28,3 +28,61 @@ test('a getToken error that mentions the token does not put the token into the t
     provider.destroy()
   }
 })
+
+/** The first token-error event of a provider whose getToken fails, serialised as a log would keep it, and its cause's text and stack. */
+const tokenErrors = async (name: string, getToken: () => Promise<string>): Promise<string[]> => {
+  const provider = new WireSocketProvider(dp.regions[0]!.url, name, new Y.Doc(), { WebSocketPolyfill: WebSocket, disableBc: true, getToken })
+  try {
+    const [event] = await next(provider, 'token-error')
+    return [serialise(event), String(event.error.cause), String((event.error.cause as Error | undefined)?.stack)]
+  } finally {
+    provider.destroy()
+  }
+}
+
+test('a getToken that rejects with a plain object holding the token: no token in the event', async () => {
+  const token = await dp.mintToken()
+  for (const text of await tokenErrors('leak-object', async () => { throw Object.assign(Object.create(null), { token, message: `no ${token}` }) })) {
+    assert.doesNotMatch(text, TOKEN_PATTERN)
+  }
+})
+
+test('guard: an Error whose cause, stack or extra fields quote the token: none of them reach the event', async () => {
+  const token = await dp.mintToken()
+  const error = new Error('refresh failed', { cause: new Error(token) })
+  error.stack = `Error: ${token}\n    at backend`
+  Object.assign(error, { token, response: { body: token } })
+  for (const text of await tokenErrors('leak-cause', async () => { throw error })) {
+    assert.doesNotMatch(text, TOKEN_PATTERN)
+  }
+})
+
+test('guard: an error whose getters throw (with the token) is reported without it', async () => {
+  const token = await dp.mintToken()
+  const hostile = new Error('x')
+  Object.defineProperty(hostile, 'message', { get () { throw new Error(token) } })
+  Object.defineProperty(hostile, 'name', { get () { throw new Error(token) } })
+  const texts = await tokenErrors('leak-getter', async () => { throw hostile })
+  for (const text of texts) assert.doesNotMatch(text, TOKEN_PATTERN)
+})
+
+test('a background refresh that fails with the token: the token-error (retryIn null) does not carry it', async () => {
+  let calls = 0
+  const provider = new WireSocketProvider(dp.regions[0]!.url, 'leak-refresh', new Y.Doc(), {
+    WebSocketPolyfill: WebSocket, disableBc: true,
+    // the first token lives 2 s, so its refresh is due after 1.6 s; that refresh fails quoting a token
+    getToken: async () => {
+      const token = await dp.mintToken({ ttl: 2 })
+      if (++calls === 1) return token
+      // a plain object, as a fetch wrapper might reject with the parsed response body
+      throw { error: 'refresh failed', token }
+    },
+  })
+  try {
+    const [event] = await next(provider, 'token-error', e => e.retryIn === null)
+    assert.doesNotMatch(serialise(event), TOKEN_PATTERN)
+    assert.equal(calls, 2)
+  } finally {
+    provider.destroy()
+  }
+})

@@ -52,6 +52,11 @@ test('a token from the real token service verifies to typed claims; limits as ob
     assert.deepEqual(scp.scopes, ['WireSocket.API'])
     const msExp = Date.now() + 600_000
     assert.equal((await verifier.verify(await dp.mintToken({ claims: { exp: msExp } }))).exp, Math.floor(msExp / 1000))
+    // A millisecond nbf is read the same way, as the dataplane reads it: now is valid, an hour ahead is not.
+    const msNbf = Date.now()
+    assert.equal((await verifier.verify(await dp.mintToken({ claims: { nbf: msNbf } }))).nbf, Math.floor(msNbf / 1000))
+    const ahead = await rejection(verifier.verify(await dp.mintToken({ claims: { nbf: Date.now() + 3_600_000 } })))
+    assert.equal(ahead.code, 'expired')
     assert.deepEqual(statuses, [200], 'one JWKS fetch served every verification')
   } finally {
     await dp.close()

@@ -1,0 +1,2 @@
+/** The production build's stand-in for dev.ts (see there). */
+export const DEV: boolean = false
