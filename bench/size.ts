@@ -110,20 +110,20 @@ export const measureSizes = async (): Promise<{ own: [Measured, Measured]; bundl
       "export * from 'y-wiresocket'", ['tldts', 'lib0', 'lib0/*', 'y-protocols/*'], [builtFiles(files, chunk, staticClosure(files, entry))]))
   }
   return {
-  own: [
-    await measureEntry('y-wiresocket (own code)', ours, [...protocols, 'tldts'], [built]),
-    await measureEntry('@hocuspocus/provider (own code)', theirs, [...protocols, '@hocuspocus/common']),
-  ],
-  bundled: [
-    await measureEntry('y-wiresocket + lib0/y-protocols', ours, ['yjs', 'tldts'], [built]),
-    await measureEntry('@hocuspocus/provider + lib0/y-protocols/common', theirs, ['yjs']),
-  ],
-  others: [
-    ...lazy,
-    await measureEntry('y-wiresocket: tldts chunk (loaded when a redirect to another host outside wiresocket.net is judged)', "export { getDomain } from 'tldts'", []),
-    await measureEntry('y-websocket (own code)', "export { WebsocketProvider } from 'y-websocket'", protocols),
-    await measureEntry('y-websocket + lib0/y-protocols', "export { WebsocketProvider } from 'y-websocket'", ['yjs']),
-  ],
+    own: [
+      await measureEntry('y-wiresocket (own code)', ours, [...protocols, 'tldts'], [built]),
+      await measureEntry('@hocuspocus/provider (own code)', theirs, [...protocols, '@hocuspocus/common']),
+    ],
+    bundled: [
+      await measureEntry('y-wiresocket + lib0/y-protocols', ours, ['yjs', 'tldts'], [built]),
+      await measureEntry('@hocuspocus/provider + lib0/y-protocols/common', theirs, ['yjs']),
+    ],
+    others: [
+      ...lazy,
+      await measureEntry('y-wiresocket: tldts chunk (loaded when a redirect to another host outside wiresocket.net is judged)', "export { getDomain } from 'tldts'", []),
+      await measureEntry('y-websocket (own code)', "export { WebsocketProvider } from 'y-websocket'", protocols),
+      await measureEntry('y-websocket + lib0/y-protocols', "export { WebsocketProvider } from 'y-websocket'", ['yjs']),
+    ],
   }
 }
 

@@ -108,7 +108,7 @@ export class DocPatternClient implements SyncEmitter {
     readonly doc: Y.Doc,
     readonly WS: WebSocketConstructor,
     readonly getToken: () => Promise<string>,
-    token: string,
+    token: string
   ) {
     this.provider = this.#build(token)
   }

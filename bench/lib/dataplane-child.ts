@@ -47,7 +47,7 @@ process.on('message', (raw: unknown) => {
       send({ kind: 'result', id: request.id, value })
       if (request.op === 'close') process.disconnect()
     },
-    (error: unknown) => send({ kind: 'result', id: request.id, error: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) => send({ kind: 'result', id: request.id, error: error instanceof Error ? error.message : String(error) })
   )
 })
 

@@ -19,9 +19,12 @@ export interface SocketMeter {
 type SendData = Parameters<WebSocket['send']>[0]
 
 const byteLength = (data: SendData): number =>
-  typeof data === 'string' ? Buffer.byteLength(data)
-    : ArrayBuffer.isView(data) ? data.byteLength
-      : data instanceof ArrayBuffer ? data.byteLength
+  typeof data === 'string'
+    ? Buffer.byteLength(data)
+    : ArrayBuffer.isView(data)
+      ? data.byteLength
+      : data instanceof ArrayBuffer
+        ? data.byteLength
         : 0
 
 export const createSocketMeter = (): SocketMeter => {

@@ -26,6 +26,7 @@ export function mountCodeMirror (parent: HTMLElement, serverUrl: string, documen
   const provider = persistedProvider(serverUrl, documentName, doc, storeName, tokenSource)
   provider.awareness.setLocalStateField('user', { name: user.name, color: user.color, colorLight: `${user.color}33` })
   const ytext = doc.getText('codemirror')
+  // eslint-disable-next-line no-new -- the view mounts itself into `parent`; the page keeps it for its lifetime
   new EditorView({
     doc: ytext.toString(),
     extensions: [basicSetup, EditorView.lineWrapping, yCollab(ytext, provider.awareness)],
@@ -37,6 +38,7 @@ export function mountCodeMirror (parent: HTMLElement, serverUrl: string, documen
 export function mountTipTap (element: HTMLElement, serverUrl: string, documentName: string, storeName: string, tokenSource: TokenSource, user: User): WireSocketProvider {
   const doc = new Y.Doc()
   const provider = persistedProvider(serverUrl, documentName, doc, storeName, tokenSource)
+  // eslint-disable-next-line no-new -- the editor mounts itself into `element`; the page keeps it for its lifetime
   new Editor({
     element,
     extensions: [

@@ -62,8 +62,8 @@ function LexicalClient ({ serverUrl, documentName, storeName, tokenSource, user,
     <LexicalCollaboration>
       <LexicalComposer initialConfig={{ namespace: `demo-${user.name}`, editorState: null, onError: error => { console.error(error) } }}>
         <RichTextPlugin
-          contentEditable={<ContentEditable className="lexical-input" aria-label={`Lexical editor (${user.name})`} />}
-          placeholder={<div className="lexical-placeholder">Write something…</div>}
+          contentEditable={<ContentEditable className='lexical-input' aria-label={`Lexical editor (${user.name})`} />}
+          placeholder={<div className='lexical-placeholder'>Write something…</div>}
           ErrorBoundary={LexicalErrorBoundary}
         />
         <CollaborationPlugin
@@ -74,7 +74,7 @@ function LexicalClient ({ serverUrl, documentName, storeName, tokenSource, user,
           cursorColor={user.color}
           cursorsContainerRef={cursors}
         />
-        <div ref={cursors} className="lexical-cursors" data-role="cursors" />
+        <div ref={cursors} className='lexical-cursors' data-role='cursors' />
       </LexicalComposer>
     </LexicalCollaboration>
   )

@@ -79,7 +79,12 @@ async function main (): Promise<void> {
         panel.attach(provider); follow(provider)
       } else {
         mountLexical(panel.editorHost, {
-          serverUrl: url, documentName: d.name, storeName, tokenSource, user, shouldBootstrap: i === 0,
+          serverUrl: url,
+          documentName: d.name,
+          storeName,
+          tokenSource,
+          user,
+          shouldBootstrap: i === 0,
           onProvider: provider => { panel.attach(provider); follow(provider) },
         })
       }

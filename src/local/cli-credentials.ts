@@ -21,7 +21,7 @@ const present = (value: string | undefined): string | undefined => value === und
 export const resolveCredentials = (
   idFlag: string | undefined,
   secretFlag: string | undefined,
-  env: Readonly<Record<string, string | undefined>>,
+  env: Readonly<Record<string, string | undefined>>
 ): Credentials | null => {
   const clientId = present(idFlag) ?? present(env.WIRESOCKET_CLIENT_ID)
   const clientSecret = present(secretFlag) ?? present(env.WIRESOCKET_CLIENT_SECRET)

@@ -87,7 +87,7 @@ export class DocumentSession implements DocumentPeer {
     readonly meta: SessionMeta,
     private readonly link: SessionLink,
     private readonly hooks: SessionHooks,
-    private readonly limits: SessionLimits,
+    private readonly limits: SessionLimits
   ) {}
 
   get isEnded (): boolean {

@@ -132,7 +132,7 @@ export class HocuspocusConnection {
     }
     this.check(presented).then(
       auth => this.onChecked(address, auth),
-      () => this.fail({ code: 1011, reason: 'Internal error' }),
+      () => this.fail({ code: 1011, reason: 'Internal error' })
     )
   }
 

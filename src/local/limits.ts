@@ -29,7 +29,7 @@ export const admissionVerdict = (
   appKey: string,
   limits: WireSocketLimits | undefined,
   entry: DocumentEntry | undefined,
-  connection?: object,
+  connection?: object
 ): CloseRequest | undefined => {
   if (!limits) return undefined
   if (limits.maxConnections !== undefined && !isCounted(ctx, appKey, connection) && connectionsOf(ctx, appKey) >= limits.maxConnections) {

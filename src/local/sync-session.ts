@@ -41,7 +41,7 @@ export class SyncSession {
     entry: DocumentEntry,
     meta: Omit<SessionMeta, 'connection'>,
     hooks: SessionHooks,
-    options: TransportOptions,
+    options: TransportOptions
   ) {
     this.writer = new SocketWriter(ws, options.maxBufferedBytes, () => this.session.end())
     this.session = new DocumentSession(entry, { ...meta, connection: ws }, {

@@ -38,6 +38,7 @@ const statusOf: Record<OAuthError, number> = {
 }
 
 class OAuthFailure extends Error {
+  // eslint-disable-next-line n/handle-callback-err -- not a callback: `error` is RFC 6749's field name
   constructor (readonly error: OAuthError, readonly description: string) {
     super(description)
   }

@@ -7,7 +7,6 @@ import { WIRESOCKET_AUDIENCE as AUDIENCE, WIRESOCKET_SCOPE as API_SCOPE } from '
 
 export { AUDIENCE, API_SCOPE }
 
-
 export interface IssuerConfig {
   issuer: string
   accessTokenTtl: number

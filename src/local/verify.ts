@@ -29,7 +29,7 @@ const audienceMatches = (aud: string | string[] | undefined): boolean =>
 
 export const verifyAccessToken = async (
   token: string,
-  deps: { registry: Registry; issuer: TokenIssuer; now: () => number },
+  deps: { registry: Registry; issuer: TokenIssuer; now: () => number }
 ): Promise<VerifyResult> => {
   const invalid: VerifyResult = { ok: false, defect: 'invalid' }
   let unverified: Record<string, unknown>

@@ -66,4 +66,3 @@ export interface WireSocketProviderEvents {
   update: (arg: unknown) => void
   reload: (doc: Y.Doc) => void
 }
-

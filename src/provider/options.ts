@@ -74,6 +74,7 @@ export const MAX_DELAY = 2 ** 31 - 1
 
 /** Every option is optional: a check passes `undefined` and tests anything else. */
 const optional = (test: Check): Check => v => v === undefined || test(v)
+// eslint-disable-next-line valid-typeof -- `type` is one of typeof's answers, named by each rule below
 const is = (type: string): Check => optional(v => typeof v === type)
 export const delay = (min: number): Check => optional(v => typeof v === 'number' && v >= min && v <= MAX_DELAY)
 const milliseconds = delay(0)

@@ -3,20 +3,20 @@ import { ownAwareness } from './own-awareness.ts'
 import { bumpOwn, forgetPeers } from './presence.ts'
 import { expiresSockets, Handover } from './handover.ts'
 import { Connection } from './connection.ts'
-import { transitions, type ConnectionState, type ProviderAwareness, type WireSocketProviderEvents } from './events.ts'
+import { transitions, type ConnectionState, type ProviderAwareness } from './events.ts'
 import { guarded, Stepped } from './stepped.ts'
 import { DEV } from './dev.ts'
-import type { WireSocketClaims, WireSocketLimits } from '../contract/claims.ts'
+import type { WireSocketLimits } from '../contract/claims.ts'
 import { AttemptWindow } from './backoff.ts'
 import { CrossTab } from './cross-tab.ts'
 import { createTokenSource, type TokenSource } from './token-source.ts'
 import { TokenHold } from './token-hold.ts'
-import { asTokenError, type GetToken, type Token, type TokenError, type TokenReason } from './token.ts'
+import { asTokenError, type GetToken, type Token, type TokenReason } from './token.ts'
 import { Route } from './route.ts'
 import { TOKEN_QUERY_PARAM, TOKEN_SUBPROTOCOL } from '../contract/handshake.ts'
 import {
   afterClose, afterDrop, afterTokenFailure, defaultShouldReconnect, DISCOVERY_REJECTED, noFailures,
-  type ClosedKind, type Counters, type LimitKind, type PolicyOptions, type Verdict,
+  type ClosedKind, type Counters, type PolicyOptions, type Verdict,
 } from './policy.ts'
 import { encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
 import { MAX_DELAY, validate, type CloseEventLike, type WebSocketLike, type WireSocketProviderOptions } from './options.ts'
@@ -243,7 +243,8 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
         if (located === 'rejected') {
           this.#tokens.invalidate(token)
           this.#enter('waiting')
-          return void this.#carryOut(afterClose(DISCOVERY_REJECTED, this.#counters, this.#policy()), DISCOVERY_REJECTED)
+          this.#carryOut(afterClose(DISCOVERY_REJECTED, this.#counters, this.#policy()), DISCOVERY_REJECTED)
+          return
         }
         this.#route.discovered ||= needsDiscovery
         if (located !== null) this.#route.goTo(located)
@@ -368,8 +369,12 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   }
 
   // A `shouldReconnect` that throws says "don't", as it does in y-websocket.
-  readonly #policy = (): PolicyOptions => ({ maxBackoffTime: this.maxBackoffTime, limitRetryDelay: this.#options.limitRetryDelay ?? 30_000,
-    shouldReconnect: e => guarded(() => this.shouldReconnect(e, this), false), random: Math.random })
+  readonly #policy = (): PolicyOptions => ({
+    maxBackoffTime: this.maxBackoffTime,
+    limitRetryDelay: this.#options.limitRetryDelay ?? 30_000,
+    shouldReconnect: e => guarded(() => this.shouldReconnect(e, this), false),
+    random: Math.random
+  })
 
   /**
    * Give up on this connection from our side (an unreadable frame, silence, a handshake that never completed,

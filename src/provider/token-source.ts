@@ -64,7 +64,7 @@ export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000,
     const controller = new AbortController()
     const { signal } = controller
     const timer = setTimeout(() => controller.abort(new TokenError('timeout', DEV ? `getToken did not settle within ${timeout} ms` : '')), timeout)
-    const aborted = new Promise<never>((_, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
+    const aborted = new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
     // getToken may throw synchronously, reject, resolve garbage or never settle: each ends as a TokenError.
     const answered = new Promise(resolve => resolve(getToken({ documentName, reason, signal })))
       .then(result => toToken(result, Date.now()), (error: unknown) => { throw asTokenError(error) })

@@ -117,7 +117,7 @@ const sendStatus = (res: NodeResponseLike, status: number, error: string): void 
 
 export const toNodeHandler = <Req extends NodeRequestLike = NodeRequestLike, Res extends NodeResponseLike = NodeResponseLike>(
   handler: (request: Request, context: NodeContext<Req, Res>) => Promise<Response>,
-  options: NodeHandlerOptions = {},
+  options: NodeHandlerOptions = {}
 ): NodeHandler<Req, Res> => {
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024
   return (req, res) => {

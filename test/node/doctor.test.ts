@@ -21,9 +21,6 @@ import { resolveTarget } from '../../src/local/doctor/target.ts'
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const APP_ORIGIN = 'https://app.example.com'
 
-const statuses = (report: DoctorReport): Partial<Record<StepId, StepStatus>> =>
-  Object.fromEntries(report.steps.map(s => [s.id, s.status]))
-
 const stepOf = (report: DoctorReport, id: StepId): DoctorReport['steps'][number] => {
   const step = report.steps.find(s => s.id === id)
   assert.ok(step, `step ${id} present`)
@@ -213,8 +210,16 @@ const craftedToken = (): string => {
   const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url')
   const now = Math.floor(Date.now() / 1000)
   return `${b64({ alg: 'RS256', typ: 'JWT' })}.${b64({
-    iss: 'https://api.wiresocket.com', sub: 'client', aud: 'WireSocket.API', scope: 'WireSocket.API', tenantid: 'tenant-1', appId: 'app-1',
-    allowed_domain_1: 'app.example.com', limits: { maxConnections: 10 }, iat: now, exp: now + 900,
+    iss: 'https://api.wiresocket.com',
+sub: 'client',
+aud: 'WireSocket.API',
+scope: 'WireSocket.API',
+tenantid: 'tenant-1',
+appId: 'app-1',
+    allowed_domain_1: 'app.example.com',
+limits: { maxConnections: 10 },
+iat: now,
+exp: now + 900,
   })}.${Buffer.alloc(256, 7).toString('base64url')}`
 }
 
@@ -389,8 +394,15 @@ test('claims: no allowed domains, localhost on a non-loopback region, legacy str
   const b64 = (v: unknown): string => Buffer.from(JSON.stringify(v)).toString('base64url')
   const now = Date.now()
   const jwt = (claims: Record<string, unknown>): string => `${b64({ alg: 'RS256' })}.${b64({
-    iss: 'https://api.wiresocket.com', aud: 'WireSocket.API', scope: 'WireSocket.API', tenantid: 't', appId: 'a',
-    iat: Math.floor(now / 1000), exp: Math.floor(now / 1000) + 900, limits: { maxConnections: 5 }, ...claims,
+    iss: 'https://api.wiresocket.com',
+aud: 'WireSocket.API',
+scope: 'WireSocket.API',
+tenantid: 't',
+appId: 'a',
+    iat: Math.floor(now / 1000),
+exp: Math.floor(now / 1000) + 900,
+limits: { maxConnections: 5 },
+...claims,
   })}.sig`
   const none = checkClaims(jwt({}), 'eu-central-1.wiresocket.net', now).outcome
   assert.equal(none.status, 'warn')

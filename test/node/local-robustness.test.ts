@@ -109,7 +109,7 @@ test('malformed HTTP, huge headers and vanishing handshakes get HTTP errors or n
     const hugeToken = `GET /robust HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: access_token, ${'e'.repeat(40_000)}\r\n\r\n`
     assert.match(await rawExchange(port, hugeToken), /^HTTP\/1\.1 431/)
     // An upgrade without the WebSocket headers ws needs: a 400, not a hang.
-    assert.match(await rawExchange(port, `GET /robust HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n`), /^HTTP\/1\.1 400/)
+    assert.match(await rawExchange(port, 'GET /robust HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n'), /^HTTP\/1\.1 400/)
     // Clients vanishing during the handshake, before and while the token is being verified.
     const token = await dp.mintToken()
     const upgrade = `GET /robust HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Protocol: access_token, ${token}\r\n\r\n`

@@ -1,4 +1,4 @@
-import { test, after, before } from 'node:test'
+import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import WebSocket from 'ws'

@@ -256,7 +256,9 @@ test('a shouldReconnect that throws: the provider stops (closed, server) and the
   const onUncaught = (error: unknown): void => { reported.push(error) }
   process.on('uncaughtException', onUncaught)
   const provider = new WireSocketProvider(server.url, 'throwing-should-reconnect', new Y.Doc(), {
-    WebSocketPolyfill: WebSocket, disableBc: true, getToken: async () => await dp.mintToken(),
+    WebSocketPolyfill: WebSocket,
+    disableBc: true,
+    getToken: async () => await dp.mintToken(),
     shouldReconnect: () => { throw new Error('app bug') },
   })
   try {

@@ -1,10 +1,10 @@
-import { test, after, before } from 'node:test'
+import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { startLocalDataplane, type LocalDataplane } from '../../src/local/index.ts'
 import { WireSocketProvider, createTokenSource, type WireSocketProviderOptions } from '../../src/index.ts'
-import { client, destroyAll, next, synced, dataplaneForFile } from './support/provider-harness.ts'
+import { client, destroyAll, synced, dataplaneForFile } from './support/provider-harness.ts'
 
 const file = dataplaneForFile()
 let dp: LocalDataplane

@@ -24,8 +24,11 @@ for (const failures of [0, 1, 7, 40]) {
 const jitter = (failures: number, random: number): number => random * Math.min(2500, 500 * 2 ** failures)
 const slowWait = (hits: number, random: number): number => Math.min(300_000, 30_000 * 2 ** Math.max(0, hits - 1)) * (1 + random / 2)
 const reasons: Record<number, string> = {
-  4004: 'Connection limit exceeded: 5', 4005: 'Document limit exceeded: 3 (active: 3)', 4006: 'Rate limit exceeded: 100 ops/min',
-  4008: 'Document user limit exceeded: 2', 4009: 'REDIRECT:wss://us-east-1.wiresocket.net/doc',
+  4004: 'Connection limit exceeded: 5',
+  4005: 'Document limit exceeded: 3 (active: 3)',
+  4006: 'Rate limit exceeded: 100 ops/min',
+  4008: 'Document user limit exceeded: 2',
+  4009: 'REDIRECT:wss://us-east-1.wiresocket.net/doc',
 }
 
 /** The contract's table (§3), restated independently of the module. */

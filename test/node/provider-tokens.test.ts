@@ -1,8 +1,8 @@
-import { test, after, before } from 'node:test'
+import { test, before } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import WebSocket from 'ws'
-import { startLocalDataplane, type LocalDataplane } from '../../src/local/index.ts'
+import type { LocalDataplane } from '../../src/local/index.ts'
 import { WireSocketProvider, createTokenSource, TokenError, type TokenResult } from '../../src/index.ts'
 import { client, converge, destroyAll, next, synced, type Client, dataplaneForFile } from './support/provider-harness.ts'
 

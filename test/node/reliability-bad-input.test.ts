@@ -41,7 +41,9 @@ const watched = (url: string, name: string, options: Partial<WireSocketProviderO
 
 const tokenCases: Array<[string, TokenError['code'], () => Promise<TokenResult>]> = [
   ['throws an Error', 'callback', async () => { throw new Error('backend exploded') }],
+  // eslint-disable-next-line no-throw-literal -- the case under test: an app that throws a string
   ['throws a non-Error (a string)', 'callback', async () => { throw 'nope' as unknown as Error }],
+  // eslint-disable-next-line prefer-promise-reject-errors -- the case under test: a rejection without a reason
   ['rejects with undefined', 'callback', () => Promise.reject(undefined)],
   ['hangs forever', 'timeout', () => new Promise<string>(() => {})],
   ['resolves undefined', 'malformed', async () => undefined as unknown as string],

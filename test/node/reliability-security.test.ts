@@ -66,7 +66,6 @@ const tamper = async (change: (payload: Record<string, unknown>) => void): Promi
   return `${b64(header)}.${b64(payload)}.${signature}`
 }
 
-
 const nowSeconds = (): number => Math.floor(Date.now() / 1000)
 const cases: Array<[string, () => Promise<string | undefined>, number, string, { origin?: string }?]> = [
   ['no token at all', async () => undefined, 4001, 'Missing token'],

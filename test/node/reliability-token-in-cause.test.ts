@@ -15,7 +15,8 @@ after(async () => { await dp.close() })
 
 test('a getToken error that mentions the token does not put the token into the token-error event', async () => {
   const provider = new WireSocketProvider(dp.regions[0]!.url, 'leak', new Y.Doc(), {
-    WebSocketPolyfill: WebSocket, disableBc: true,
+    WebSocketPolyfill: WebSocket,
+    disableBc: true,
     getToken: async () => { throw new Error(`backend rejected refresh of ${await dp.mintToken()}`) },
   })
   try {
@@ -69,12 +70,14 @@ test('guard: an error whose getters throw (with the token) is reported without i
 test('a background refresh that fails with the token: the token-error (retryIn null) does not carry it', async () => {
   let calls = 0
   const provider = new WireSocketProvider(dp.regions[0]!.url, 'leak-refresh', new Y.Doc(), {
-    WebSocketPolyfill: WebSocket, disableBc: true,
+    WebSocketPolyfill: WebSocket,
+    disableBc: true,
     // the first token lives 2 s, so its refresh is due after 1.6 s; that refresh fails quoting a token
     getToken: async () => {
       const token = await dp.mintToken({ ttl: 2 })
       if (++calls === 1) return token
       // a plain object, as a fetch wrapper might reject with the parsed response body
+      // eslint-disable-next-line no-throw-literal -- the case under test
       throw { error: 'refresh failed', token }
     },
   })

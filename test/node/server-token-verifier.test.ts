@@ -1,7 +1,7 @@
 // createTokenVerifier against the local dataplane's real JWKS: typed claims, every claim check, key
 // rotation (active and retired keys, one refetch for a new kid after the cooldown), and the JWKS rate
 // limit of 20 requests per 10 minutes never reached, even under a flood of unknown key ids.
-import { test, mock } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { startLocalDataplane, type LocalDataplane } from '../../src/local/index.ts'
 import { createTokenVerifier, WireSocketVerifyError, type FetchLike, type TokenVerifierOptions } from '../../src/server/index.ts'

@@ -73,10 +73,12 @@ const doctorOptionsFrom = (argv: string[], env: NodeJS.ProcessEnv): { options: D
   const options: DoctorOptions = {
     region,
     ...(token !== undefined ? { token } : {}),
-    ...(useCredentials ? {
-      clientId: values['client-id'] ?? (env.WIRESOCKET_CLIENT_ID || undefined),
-      clientSecret: values['client-secret'] ?? (env.WIRESOCKET_CLIENT_SECRET || undefined),
-    } : {}),
+    ...(useCredentials
+      ? {
+          clientId: values['client-id'] ?? (env.WIRESOCKET_CLIENT_ID || undefined),
+          clientSecret: values['client-secret'] ?? (env.WIRESOCKET_CLIENT_SECRET || undefined),
+        }
+      : {}),
     ...(values['token-url'] !== undefined ? { tokenUrl: values['token-url'] } : {}),
     ...(values.document !== undefined ? { documentName: values.document } : {}),
     ...(values.origin !== undefined ? { origin: values.origin } : {}),

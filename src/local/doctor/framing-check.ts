@@ -127,7 +127,7 @@ export const checkFraming = async (
   token: string,
   transport: Exclude<Transport, 'none'>,
   origin: string | null,
-  timeoutMs: number,
+  timeoutMs: number
 ): Promise<{ outcome: StepOutcome; framing: Framing; hocuspocusNeedsUpgradeToken: boolean }> => {
   const y = await probeYWebsocket(dial(regionUrl, `/${documentName}`, token, transport), origin, timeoutMs)
   const h = await probeHocuspocus(regionUrl, documentName, token, origin, timeoutMs)

@@ -22,7 +22,7 @@ export const probeHandshake = async (
   protocols: string[],
   origin: string | null,
   timeoutMs: number,
-  settleMs: number,
+  settleMs: number
 ): Promise<SocketVerdict> => {
   const socket = new ProbeSocket(url, { protocols, origin, timeoutMs })
   try {
@@ -52,7 +52,7 @@ export const checkHandshake = async (
   transport: Exclude<Transport, 'none'>,
   origin: string | null,
   timeoutMs: number,
-  settleMs: number,
+  settleMs: number
 ): Promise<{ outcome: StepOutcome; accepted: boolean }> => {
   const target = dial(regionUrl, `/${documentName}`, token, transport)
   const verdict = await probeHandshake(target.url, target.protocols, origin, timeoutMs, settleMs)

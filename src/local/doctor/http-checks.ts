@@ -55,7 +55,6 @@ export const checkHealth = async (httpUrl: string, timeoutMs: number): Promise<S
   return { status: 'warn', summary: `${reply.status} ${status ?? short(reply.body)}`, details, findings }
 }
 
-
 export const checkDiscovery = async (httpUrl: string, regionUrl: string, documentName: string, token: string, timeoutMs: number): Promise<StepOutcome> => {
   let reply: HttpReply
   try {

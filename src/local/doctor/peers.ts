@@ -70,10 +70,12 @@ export class YWebsocketPeer implements SyncPeer {
       if (decoding.readVarUint(decoder) !== messageSync) return
       const { reply, step2 } = readSync(decoder, this.doc, this)
       if (step2) this.synced = true
-      if (reply) this.socket.send(wrap(e => {
-        encoding.writeVarUint(e, messageSync)
-        encoding.writeUint8Array(e, reply)
-      }))
+      if (reply) {
+        this.socket.send(wrap(e => {
+          encoding.writeVarUint(e, messageSync)
+          encoding.writeUint8Array(e, reply)
+        }))
+      }
     } catch {
       this.garbled = true
     }

@@ -14,7 +14,7 @@ export const requestToken = async (
   clientId: string,
   clientSecret: string,
   timeoutMs: number,
-  remember: (secret: string) => void,
+  remember: (secret: string) => void
 ): Promise<{ outcome: StepOutcome; grant: TokenGrant | undefined }> => {
   let res: Response
   try {

@@ -11,6 +11,6 @@ process.send?.({ kind: 'ready' })
 process.once('message', () => {
   bystander.stop().then(
     samples => process.send?.({ kind: 'samples', samples }, () => process.exit(0)),
-    (error: unknown) => process.send?.({ kind: 'error', message: String(error) }, () => process.exit(1)),
+    (error: unknown) => process.send?.({ kind: 'error', message: String(error) }, () => process.exit(1))
   )
 })

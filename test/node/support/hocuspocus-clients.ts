@@ -20,7 +20,7 @@ export const hocusDoc = (
   socket: HocuspocusProviderWebsocket,
   name: string,
   token: string | (() => Promise<string>) | null,
-  options: { sessionAwareness?: boolean } = {},
+  options: { sessionAwareness?: boolean } = {}
 ): HocusDoc => {
   const doc = new Y.Doc()
   const denied: string[] = []
@@ -81,7 +81,7 @@ export const rawHocusAuth = async (
   url: string,
   name: string,
   token: string,
-  options: { origin?: string; protocols?: string[] } = {},
+  options: { origin?: string; protocols?: string[] } = {}
 ): Promise<AuthOutcome> => {
   const { authTokenFrame, decodeHocuspocusFrame, readAuth, encodeHocuspocusFrame } = await import('../../../src/wire/codec.ts')
   const ws = new WebSocket(url, options.protocols ?? [], options.origin === undefined ? {} : { origin: options.origin })

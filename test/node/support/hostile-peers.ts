@@ -101,6 +101,7 @@ export const timeRoundTrips = async (url: string, token: string): Promise<{ stop
   let closedEarly = false
   ws.once('close', () => { closedEarly = running })
   const probe = async (): Promise<void> => {
+    // eslint-disable-next-line no-unmodified-loop-condition -- `running` is cleared by the caller's stop()
     while (running && ws.readyState === ws.OPEN) {
       const started = performance.now()
       const answered = await new Promise<boolean>(resolve => {

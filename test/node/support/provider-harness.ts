@@ -49,7 +49,7 @@ export interface Client {
 export const client = (
   dp: LocalDataplane,
   documentName: string,
-  options: Partial<WireSocketProviderOptions<WireSocketProvider>> & { region?: number; ttl?: number; claims?: Record<string, unknown>; app?: LocalApp } = {},
+  options: Partial<WireSocketProviderOptions<WireSocketProvider>> & { region?: number; ttl?: number; claims?: Record<string, unknown>; app?: LocalApp } = {}
 ): Client => {
   const { region = 0, ttl, claims, app, ...rest } = options
   const doc = new Y.Doc()

@@ -142,8 +142,7 @@ export const runChaos = async (options: ChaosOptions): Promise<ChaosResult> => {
       const fault = pick(['drop-all', 'kill-one', 'kill-one', 'rate-limit', 'move', 'expire'] as const)
       count(fault)
       if (fault === 'drop-all') dp.dropConnections()
-      else if (fault === 'kill-one') { const sockets = [...live]; if (sockets.length > 0) pick(sockets).terminate() }
-      else if (fault === 'rate-limit') {
+      else if (fault === 'kill-one') { const sockets = [...live]; if (sockets.length > 0) pick(sockets).terminate() } else if (fault === 'rate-limit') {
         dp.tripRateLimit(app)
         const heal = setTimeout(() => { timers.delete(heal); clockOffset += 61_000 }, 300 + rand() * 700)
         timers.add(heal)
