@@ -42,15 +42,24 @@ export const httpToken = (req: IncomingMessage, url: URL): string | undefined =>
   return url.searchParams.get('token') ?? undefined
 }
 
-const TOKEN_PARAMS = /([?&](?:token|access_token)=)([^&#]*)/g
+const TOKEN_PARAMS = new Set(['token', 'access_token'])
+
+const redactValue = (value: string): string => {
+  if (value === '') return ''
+  const header = /^(eyJ[A-Za-z0-9_-]*)\./.exec(value)
+  return `${header ? `${header[1]!}.` : ''}[redacted]`
+}
 
 /**
- * The request URL as it may be kept in `handshakes`: token values redacted. A JWT keeps its header
- * segment (algorithm and key id, no secret), so a record still shows which kind of token came.
+ * The request URL as it may be kept in `handshakes`: token values redacted. The query is rebuilt from
+ * its parsed parameters, so a name spelled `%74oken` (which `presentedToken` reads as `token`) is
+ * redacted too. A JWT keeps its header segment (algorithm and key id, no secret), so a record still
+ * shows which kind of token came.
  */
-export const redactUrl = (rawUrl: string): string =>
-  rawUrl.replace(TOKEN_PARAMS, (_match, name: string, value: string) => {
-    if (value === '') return name
-    const header = /^(eyJ[A-Za-z0-9_-]*)\./.exec(value)
-    return `${name}${header ? `${header[1]!}.` : ''}[redacted]`
-  })
+export const redactUrl = (rawUrl: string): string => {
+  const at = rawUrl.indexOf('?')
+  if (at === -1) return rawUrl
+  const params = [...new URLSearchParams(rawUrl.slice(at + 1))].map(([name, value]) =>
+    `${encodeURIComponent(name)}=${TOKEN_PARAMS.has(name) ? redactValue(value) : encodeURIComponent(value)}`)
+  return `${rawUrl.slice(0, at)}?${params.join('&')}`
+}

@@ -40,7 +40,19 @@ const MAX_QUEUED_PER_DOCUMENT = 32
 
 type DocumentState =
   | { phase: 'authenticating'; queue: Uint8Array[] }
-  | { phase: 'open'; session: DocumentSession; refreshTimer: ReturnType<typeof setTimeout> | undefined }
+  | OpenDocument
+
+/**
+ * An authenticated document. A refresh Auth costs an RS256 verify: at most one is in flight, and Auths
+ * arriving meanwhile keep only the newest token (`nextToken`), checked when the current one settles.
+ */
+interface OpenDocument {
+  phase: 'open'
+  session: DocumentSession
+  refreshTimer: ReturnType<typeof setTimeout> | undefined
+  checking: boolean
+  nextToken: string | undefined
+}
 
 /** `4008 Document user limit exceeded: 5`: the §3 code, then its reason text. */
 const inBand = (request: CloseRequest): string => `${request.code} ${request.reason}`
@@ -49,9 +61,12 @@ export class HocuspocusConnection {
   private readonly documents = new Map<string, DocumentState>()
   private readonly writer: SocketWriter
   private ended = false
+  /** Runs while no document is open: a socket that never authenticates is let go (4001). */
+  private idleTimer: ReturnType<typeof setTimeout> | undefined
 
   constructor (private readonly ws: WebSocket, private readonly deps: HocuspocusDeps) {
     this.writer = new SocketWriter(ws, deps.ctx.maxBufferedBytes, () => this.end())
+    this.armIdle()
     ws.on('message', (data: RawData, isBinary: boolean) => {
       if (!isBinary) {
         this.fail({ code: 1003, reason: 'Binary messages only' })
@@ -121,6 +136,10 @@ export class HocuspocusConnection {
   private authenticateDocument (address: string, presented: string): void {
     const existing = this.documents.get(address)
     if (existing?.phase === 'authenticating') return // one check at a time per document
+    if (existing?.phase === 'open') {
+      this.refresh(address, existing, presented)
+      return
+    }
     if (existing === undefined) {
       // Each document costs a token check and a session: one socket may not open without end.
       const max = this.deps.ctx.maxDocumentsPerSocket
@@ -136,11 +155,36 @@ export class HocuspocusConnection {
     )
   }
 
+  /** A refresh Auth on an open document: one check in flight, the newest waiting token replaces older ones. */
+  private refresh (address: string, state: OpenDocument, presented: string): void {
+    if (state.checking) {
+      state.nextToken = presented
+      return
+    }
+    state.checking = true
+    this.check(presented).then(
+      auth => {
+        state.checking = false
+        if (this.ended || this.documents.get(address) !== state) return
+        this.onRefreshChecked(address, state, auth)
+        const next = state.nextToken
+        state.nextToken = undefined
+        if (next !== undefined && this.documents.get(address) === state) this.refresh(address, state, next)
+      },
+      () => this.fail({ code: 1011, reason: 'Internal error' })
+    )
+  }
+
   /** An Auth token as at a handshake; an empty one stands for the upgrade's token. */
   private async check (presented: string): Promise<Auth> {
     const { deps } = this
     if (presented === '') {
-      if (deps.upgradeTokenPresented || !deps.ctx.authenticate) return { ok: true, token: deps.upgradeToken }
+      const token = deps.upgradeToken
+      // The upgrade's token is held to the same expiry as at a handshake, forced expiry included.
+      if (token !== undefined && (token.expiresAtMs <= deps.ctx.now() || deps.ctx.issuer.isForcedExpired(token.claims.jti))) {
+        return { ok: false, close: { code: CloseCode.InvalidToken, reason: CloseReason.tokenExpired } }
+      }
+      if (deps.upgradeTokenPresented || !deps.ctx.authenticate) return { ok: true, token }
       return { ok: false, close: { code: CloseCode.MissingToken, reason: CloseReason.missingToken } }
     }
     return await deps.authenticate(presented)
@@ -155,10 +199,7 @@ export class HocuspocusConnection {
       this.fail(auth.close)
       return
     }
-    if (state.phase === 'open') {
-      this.refreshed(address, state, auth)
-      return
-    }
+    if (state.phase === 'open') return // refresh checks settle in refresh()
     if (!auth.ok) {
       this.deny(address, auth.close)
       return
@@ -190,10 +231,14 @@ export class HocuspocusConnection {
         this.deps.ctx.documents.leave(s.entry, s)
       },
     }, this.deps.ctx.sessionLimits)
-    const open: DocumentState = { phase: 'open', session, refreshTimer: undefined }
+    const open: OpenDocument = { phase: 'open', session, refreshTimer: undefined, checking: false, nextToken: undefined }
     this.documents.set(address, open)
-    this.deps.register(session, token)
+    this.disarmIdle()
+    // Authenticated goes first: registering may end the session at once (a token expiring right now),
+    // and its CLOSE must follow the Authenticated, never precede it.
     this.writer.send(authenticatedFrame(address))
+    this.deps.register(session, token)
+    if (session.isEnded) return
     const awareness = session.awarenessMessage()
     if (awareness) session.send(awareness)
     this.armRefresh(address, open, token)
@@ -204,7 +249,12 @@ export class HocuspocusConnection {
   }
 
   /** A fresh Auth on an open document: keep the session, move its expiry (contract §6 token refresh). */
-  private refreshed (address: string, state: Extract<DocumentState, { phase: 'open' }>, auth: Auth): void {
+  private onRefreshChecked (address: string, state: OpenDocument, auth: Auth): void {
+    if (!auth.ok && auth.close.code === CloseCode.Forbidden) {
+      // Contract §6: the origin is a property of the socket.
+      this.fail(auth.close)
+      return
+    }
     const { session } = state
     if (!auth.ok || auth.token === undefined || auth.token.appKey !== session.meta.appKey) {
       if (auth.ok && auth.token === undefined) return // authentication is off: nothing to refresh
@@ -220,7 +270,7 @@ export class HocuspocusConnection {
   }
 
   /** Ask for a fresh token a fifth of its lifetime (at most 60 s) before it expires. */
-  private armRefresh (address: string, state: Extract<DocumentState, { phase: 'open' }>, token: VerifiedToken | undefined): void {
+  private armRefresh (address: string, state: OpenDocument, token: VerifiedToken | undefined): void {
     clearTimeout(state.refreshTimer)
     state.refreshTimer = undefined
     if (token === undefined || !this.deps.ctx.closeOnExpiry) return
@@ -236,6 +286,7 @@ export class HocuspocusConnection {
 
   private deny (address: string, request: CloseRequest): void {
     this.documents.delete(address)
+    this.armIdle()
     this.writer.send(permissionDeniedFrame(address, inBand(request)))
     this.deps.ctx.log(`${this.deps.region}: denied ${request.code} ${request.reason}`)
   }
@@ -244,6 +295,22 @@ export class HocuspocusConnection {
     const state = this.documents.get(address)
     if (state?.phase === 'open') clearTimeout(state.refreshTimer)
     this.documents.delete(address)
+    this.armIdle()
+  }
+
+  /** Contract §6 allows a socket on `/` `firstFrameTimeout` without a document; re-armed whenever the last one closes. */
+  private armIdle (): void {
+    if (this.ended || this.idleTimer !== undefined) return
+    for (const state of this.documents.values()) if (state.phase === 'open') return
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = undefined
+      this.fail({ code: CloseCode.MissingToken, reason: CloseReason.missingToken })
+    }, this.deps.ctx.firstFrameTimeout)
+  }
+
+  private disarmIdle (): void {
+    clearTimeout(this.idleTimer)
+    this.idleTimer = undefined
   }
 
   /** A socket-level failure: every document on it ends, the socket closes with the code. */
@@ -255,6 +322,7 @@ export class HocuspocusConnection {
   private end (): void {
     if (this.ended) return
     this.ended = true
+    this.disarmIdle()
     for (const [address, state] of [...this.documents]) {
       this.forget(address)
       if (state.phase === 'open') state.session.end()

@@ -129,7 +129,7 @@ export class RegionServer {
       }
       if (rootPath) {
         record.outcome = 'accepted'
-        this.awaitFirstFrame(ws, presented.token !== undefined, reject, first => {
+        this.awaitFirstFrame(ws, reject, first => {
           if (classifyFirstFrame(first) === 'hocuspocus') hocuspocus(first)
           else reject({ code: CloseCode.InvalidName, reason: CloseReason.invalidName })
         })
@@ -143,12 +143,12 @@ export class RegionServer {
 
   /**
    * The server says nothing on `/` until the client's first frame decides the framing. No frame within
-   * `firstFrameTimeout`: 4001 when no token came at the upgrade, else 4007 (a token but no document).
+   * `firstFrameTimeout`: 4001 `Missing token` (contract §6), whether or not a token came at the upgrade.
    */
-  private awaitFirstFrame (ws: WebSocket, hadToken: boolean, reject: (verdict: CloseRequest) => void, decide: (first: Uint8Array) => void): void {
+  private awaitFirstFrame (ws: WebSocket, reject: (verdict: CloseRequest) => void, decide: (first: Uint8Array) => void): void {
     const timer = setTimeout(() => {
       ws.off('message', onFirst)
-      reject(hadToken ? { code: CloseCode.InvalidName, reason: CloseReason.invalidName } : { code: CloseCode.MissingToken, reason: CloseReason.missingToken })
+      reject({ code: CloseCode.MissingToken, reason: CloseReason.missingToken })
     }, this.ctx.firstFrameTimeout)
     const onFirst = (data: RawData, isBinary: boolean): void => {
       clearTimeout(timer)

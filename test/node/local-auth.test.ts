@@ -178,7 +178,7 @@ test('4007 Invalid document name', async () => {
   const dp = await startLocalDataplane()
   try {
     const token = await dp.mintToken()
-    for (const path of ['/', '/a.b', '/a/b', `/${'x'.repeat(256)}`, '/%20', '/caf%C3%A9']) {
+    for (const path of ['/a.b', '/a/b', `/${'x'.repeat(256)}`, '/%20', '/caf%C3%A9']) {
       await rejectedWith(dp, token, 4007, 'Invalid document name', path)
     }
     await closeQuietly(await accepted(`${dp.regions[0]!.url}/${'x'.repeat(255)}`, token), await accepted(`${dp.regions[0]!.url}/A-z_09`, token))

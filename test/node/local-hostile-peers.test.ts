@@ -11,7 +11,7 @@ import { startLocalDataplane, type LocalDataplaneOptions } from '../../src/local
 import { accepted, closeOf, closeQuietly, nextClose, postForm, YClient } from '../support/local-client.ts'
 import { awarenessFrame, syncFrame } from './support/hostile-peers.ts'
 import WebSocket from 'ws'
-import { authTokenFrame, decodeHocuspocusFrame, encodeHocuspocusFrame, readAuth } from '../../src/wire/codec.ts'
+import { authTokenFrame, closeFrame, decodeHocuspocusFrame, encodeHocuspocusFrame, readAuth } from '../../src/wire/codec.ts'
 
 const withDataplane = async (options: LocalDataplaneOptions, fn: (dp: Awaited<ReturnType<typeof startLocalDataplane>>) => Promise<void>): Promise<void> => {
   const dp = await startLocalDataplane(options)
@@ -376,5 +376,103 @@ test('a peer echoing a client\'s state (as y-websocket clients do) does not keep
     await closeQuietly(owner.ws)
     await watcher.until(() => !watcher.awareness.getStates().has(id), 'the dropped owner is removed')
     await Promise.all([owner.close(), echoer.close(), watcher.close()])
+  })
+})
+
+/** A raw Hocuspocus socket on `/` that records every frame as `address kind [reason]`, and its close. */
+const rawHocus = async (url: string, protocols: string[] = []): Promise<{ ws: WebSocket; frames: string[]; seen: (check: () => boolean, what: string) => Promise<void>; closed: Promise<{ code: number; reason: string }> }> => {
+  const ws = new WebSocket(url, protocols)
+  const frames: string[] = []
+  const waiters = new Set<() => void>()
+  ws.on('message', (data: Buffer) => {
+    const frame = decodeHocuspocusFrame(new Uint8Array(data))
+    if (frame.kind !== 'message') return
+    if (frame.type === 2) {
+      const auth = readAuth(frame.message)
+      frames.push(`${frame.address} ${auth.kind}${auth.kind === 'permission-denied' ? ` ${auth.reason}` : ''}`)
+    } else if (frame.type === 7) {
+      frames.push(`${frame.address} close`)
+    }
+    for (const w of waiters) w()
+  })
+  const closed = nextClose(ws)
+  const seen = async (check: () => boolean, what: string): Promise<void> => await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}: ${frames.join(', ')}`)), 5000)
+    const w = (): void => {
+      if (!check()) return
+      clearTimeout(timer)
+      waiters.delete(w)
+      resolve()
+    }
+    waiters.add(w)
+    w()
+  })
+  await new Promise(resolve => ws.once('open', resolve))
+  return { ws, frames, seen, closed }
+}
+
+test('Hocuspocus: a socket on / that authenticates no document is closed 4001 Missing token after firstFrameTimeout, also after its last document closes', { timeout: 15_000 }, async () => {
+  await withDataplane({ firstFrameTimeout: 300 }, async dp => {
+    // Its only Auth is denied: before the fix the socket stayed open forever, counted nowhere.
+    const denied = await rawHocus(dp.regions[0]!.url)
+    denied.ws.send(authTokenFrame('doc', 'eyJhbGciOiJub25lIn0.eyJ4IjoxfQ.sig', '4.8.0'))
+    await denied.seen(() => denied.frames.length > 0, 'the denial')
+    assert.deepEqual(denied.frames, ['doc permission-denied 4002 Invalid token'])
+    assert.deepEqual(await denied.closed, { code: 4001, reason: 'Missing token' })
+
+    // While a document is open the socket stays, however long; once the last one closes the timer runs again.
+    const token = await dp.mintToken()
+    const user = await rawHocus(dp.regions[0]!.url)
+    user.ws.send(authTokenFrame('doc', token, '4.8.0'))
+    await user.seen(() => user.frames.includes('doc authenticated'), 'Authenticated')
+    // Absence of a close can only be shown by waiting: three timeouts' worth.
+    await new Promise(resolve => setTimeout(resolve, 900))
+    assert.equal(user.ws.readyState, user.ws.OPEN)
+    user.ws.send(closeFrame('doc'))
+    assert.deepEqual(await user.closed, { code: 4001, reason: 'Missing token' })
+  })
+})
+
+test('Hocuspocus: an empty-token Auth reuses the upgrade token only while it is valid: 4002 Token expired past exp and after expireTokens()', { timeout: 15_000 }, async () => {
+  let clock = Date.now()
+  await withDataplane({ now: () => clock }, async dp => {
+    const token = await dp.mintToken({ ttl: 60 })
+    const socket = await rawHocus(dp.regions[0]!.url, ['access_token', token])
+    socket.ws.send(authTokenFrame('first', '', '4.8.0'))
+    await socket.seen(() => socket.frames.includes('first authenticated'), 'first Authenticated')
+    clock += 61_000
+    socket.ws.send(authTokenFrame('late', '', '4.8.0'))
+    await socket.seen(() => socket.frames.some(f => f.startsWith('late ')), 'an answer for late')
+    // Before the fix: `late close` (the expiry closed it at once) and then `late authenticated`.
+    assert.deepEqual(socket.frames.filter(f => f.startsWith('late ')), ['late permission-denied 4002 Token expired'])
+    socket.ws.close()
+
+    clock -= 61_000
+    const fresh = await dp.mintToken({ ttl: 60 })
+    const forced = await rawHocus(dp.regions[0]!.url, ['access_token', fresh])
+    dp.expireTokens()
+    forced.ws.send(authTokenFrame('forced', '', '4.8.0'))
+    await forced.seen(() => forced.frames.length > 0, 'an answer for forced')
+    assert.deepEqual(forced.frames, ['forced permission-denied 4002 Token expired'])
+    forced.ws.close()
+  })
+})
+
+test('handshakes[] redacts a token whose parameter name is percent-encoded (?%74oken=)', { timeout: 15_000 }, async () => {
+  await withDataplane({}, async dp => {
+    const token = await dp.mintToken()
+    const ws = await accepted(`${dp.regions[0]!.url}/encoded?%74oken=${token}&x=1`, token, { protocols: [] })
+    await closeQuietly(ws)
+    const url = dp.handshakes.at(-1)!.url
+    assert.equal(url.includes(token.split('.')[1]!), false, url)
+    assert.equal(url, `/encoded?token=${token.split('.')[0]!}.[redacted]&x=1`)
+  })
+})
+
+test('a token at the upgrade on / and no first frame within firstFrameTimeout: 4001 Missing token (contract §6)', { timeout: 15_000 }, async () => {
+  await withDataplane({ firstFrameTimeout: 200 }, async dp => {
+    const token = await dp.mintToken()
+    assert.deepEqual(await closeOf(`${dp.regions[0]!.url}/`, { protocols: ['access_token', token] }), { code: 4001, reason: 'Missing token' })
+    assert.deepEqual(await closeOf(`${dp.regions[0]!.url}/`), { code: 4001, reason: 'Missing token' })
   })
 })

@@ -10,6 +10,7 @@ import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { startRemoteDataplane, type RemoteDataplane } from '../../bench/lib/remote-dataplane.ts'
 import { closeQuietly, nextClose, updateFrame, YClient } from '../support/local-client.ts'
+import { authTokenFrame, decodeHocuspocusFrame, PING_FRAME, readAuth } from '../../src/wire/codec.ts'
 import { awarenessFrame, bystanderProcess, HUGE_STRUCT_COUNT, orphanUpdate, pausableSocket, STEP1_EMPTY, syncFrame } from './support/hostile-peers.ts'
 
 const MiB = 1024 * 1024
@@ -156,5 +157,43 @@ test('tiny frames that declare huge counts, and a flood of updates with missing 
     await other.until(() => other.text() === 'ok', 'victim document still syncs')
     assert.equal(Y.encodeStateVector(other.doc).length > 1, true)
     await Promise.all([fresh.close(), other.close()])
+  })
+})
+
+test('Hocuspocus: 20,000 refresh Auths on one open document run at most one token check at a time; a bystander round trip stays under 100 ms and RSS bounded', { timeout: 120_000 }, async () => {
+  await withChild(async dp => {
+    const token = await dp.mintToken()
+    const attacker = new WebSocket(`${dp.url}/`)
+    const frames: Array<{ address: string; kind: string }> = []
+    let onFrame = (): void => {}
+    attacker.on('message', (data: Buffer) => {
+      const frame = decodeHocuspocusFrame(new Uint8Array(data))
+      frames.push({ address: frame.kind === 'message' ? frame.address : '', kind: frame.kind === 'message' && frame.type === 2 ? readAuth(frame.message).kind : frame.kind })
+      onFrame()
+    })
+    const heard = async (check: () => boolean, what: string): Promise<void> => await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), 30_000)
+      onFrame = () => { if (check()) { clearTimeout(timer); resolve() } }
+      onFrame()
+    })
+    await new Promise(resolve => attacker.once('open', resolve))
+    attacker.send(authTokenFrame('open-doc', token, '4.8.0'))
+    await heard(() => frames.some(f => f.kind === 'authenticated'), 'the first Authenticated')
+    const bystander = await bystanderProcess(`${dp.url}/bystander`, token)
+    const before = await dp.memory()
+    for (let i = 0; i < 20_000; i++) attacker.send(authTokenFrame('open-doc', token, '4.8.0'))
+    // Frames of one socket are handled in order: the pong means every Auth above has been read.
+    attacker.send(PING_FRAME)
+    await heard(() => frames.some(f => f.kind === 'pong'), 'the pong after the flood')
+    const samples = await bystander.stop()
+    const after = await dp.memory()
+    const growth = after.peakRss - before.peakRss
+    assert.ok(samples.length >= 3, `only ${samples.length} round trips measured`)
+    const worst = Math.max(...samples)
+    // Before the fix: one RS256 verify per Auth, 20,000 of them (probe: +86 MB, a handshake 392 ms).
+    assert.ok(worst < 100, `worst bystander round trip ${worst.toFixed(1)} ms over ${samples.length} samples`)
+    assert.ok(growth < 32 * MiB, `peak RSS grew by ${(growth / MiB).toFixed(1)} MiB`)
+    assert.equal(attacker.readyState, attacker.OPEN)
+    await closeQuietly(attacker)
   })
 })
