@@ -29,7 +29,7 @@ const DEFAULT_RATE_LIMITS: ResolvedRateLimits = {
   jwksPer10Minutes: 20,
 }
 
-const positive = (value: number | undefined, fallback: number, name: string): number => {
+const nonNegative = (value: number | undefined, fallback: number, name: string): number => {
   if (value === undefined) return fallback
   if (!Number.isFinite(value) || value < 0) throw new RangeError(`${name} must be a non-negative number`)
   return value
@@ -58,14 +58,14 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
   const host = options.host ?? '127.0.0.1'
   const now = options.now ?? Date.now
   const log = options.log ?? ((): void => {})
-  const accessTokenTtl = positive(options.accessTokenTtl, 900, 'accessTokenTtl')
-  const refreshTokenTtl = positive(options.refreshTokenTtl, 7 * 24 * 3600, 'refreshTokenTtl')
+  const accessTokenTtl = nonNegative(options.accessTokenTtl, 900, 'accessTokenTtl')
+  const refreshTokenTtl = nonNegative(options.refreshTokenTtl, 7 * 24 * 3600, 'refreshTokenTtl')
   const regionSpecs: Array<{ name: string; port?: number }> = options.regions ?? DEFAULT_REGIONS.map(name => ({ name }))
   if (regionSpecs.length === 0) throw new RangeError('at least one region is required')
   if (new Set(regionSpecs.map(r => r.name)).size !== regionSpecs.length) throw new RangeError('region names must be unique')
   const rateLimits: ResolvedRateLimits = { ...DEFAULT_RATE_LIMITS }
   for (const [key, value] of Object.entries(options.rateLimits ?? {}) as Array<[keyof ResolvedRateLimits, number | undefined]>) {
-    rateLimits[key] = positive(value, DEFAULT_RATE_LIMITS[key], `rateLimits.${key}`)
+    rateLimits[key] = nonNegative(value, DEFAULT_RATE_LIMITS[key], `rateLimits.${key}`)
   }
 
   const registry = new Registry({ limits: { ...DEFAULT_LIMITS, ...options.limits }, allowedDomains: options.allowedDomains ?? [] })
@@ -96,7 +96,7 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
   const ctx: DataplaneContext = {
     registry,
     issuer,
-    documents: new DocumentStore(positive(options.gracePeriod, 10_000, 'gracePeriod'), log),
+    documents: new DocumentStore(nonNegative(options.gracePeriod, 10_000, 'gracePeriod'), log),
     sessions: new Set(),
     sockets: new Set(),
     opsWindow: new SlidingWindow(60_000, now),
@@ -106,7 +106,7 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
     rateLimits,
     authenticate: options.authenticate ?? true,
     closeOnExpiry: options.closeOnExpiry ?? true,
-    maxMessageBytes: positive(options.maxMessageBytes, 16 * 1024 * 1024, 'maxMessageBytes'),
+    maxMessageBytes: nonNegative(options.maxMessageBytes, 16 * 1024 * 1024, 'maxMessageBytes'),
     maxBufferedBytes,
     firstFrameTimeout: positiveInteger(options.firstFrameTimeout, 10_000, 'firstFrameTimeout'),
     maxDocumentsPerSocket: bound('maxDocumentsPerSocket'),
