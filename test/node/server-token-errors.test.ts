@@ -4,64 +4,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { inspect } from 'node:util'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { SignJWT } from 'jose'
 import { createTokenClient, WireSocketTokenError } from '../../src/server/index.ts'
+import { manualClock as clock, scriptedEndpoint, tokenReply, type Scripted } from './support/scripted-token-endpoint.ts'
 
 const SECRET = 'client-secret-Zx9-SHOULD-NEVER-LEAK-4c1d'
 
-interface Scripted { status: number; body?: unknown; headers?: Record<string, string>; hang?: boolean }
-interface Seen { form: URLSearchParams }
-
-/** A token endpoint that answers each request with the next scripted reply (the last one repeats). */
-const scriptedEndpoint = async (script: Array<Scripted | ((form: URLSearchParams) => Scripted)>): Promise<{ url: string; seen: Seen[]; close: () => Promise<void> }> => {
-  const seen: Seen[] = []
-  const hanging = new Set<ServerResponse>()
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    let body = ''
-    req.setEncoding('utf8')
-    req.on('data', (chunk: string) => { body += chunk })
-    req.on('end', () => {
-      const form = new URLSearchParams(body)
-      seen.push({ form })
-      const step = script[Math.min(seen.length - 1, script.length - 1)]!
-      const reply = typeof step === 'function' ? step(form) : step
-      if (reply.hang === true) {
-        hanging.add(res)
-        return
-      }
-      res.writeHead(reply.status, { 'content-type': 'application/json', ...reply.headers })
-      res.end(reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body))
-    })
-  })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    url: `http://127.0.0.1:${port}/connect/token`,
-    seen,
-    close: async () => {
-      for (const res of hanging) res.destroy()
-      server.closeAllConnections()
-      await new Promise<void>(resolve => server.close(() => resolve()))
-    },
-  }
-}
-
-const jwt = async (nowMs: number, ttl = 900): Promise<string> =>
-  await new SignJWT({ scope: 'WireSocket.API offline_access', tenantid: 't1', aud: 'WireSocket.API' })
-    .setProtectedHeader({ alg: 'HS256' })
-    .setIssuedAt(Math.floor(nowMs / 1000))
-    .setExpirationTime(Math.floor(nowMs / 1000) + ttl)
-    .sign(new TextEncoder().encode('test-only-key-test-only-key-1234'))
-
-const ok = async (nowMs: number, refresh = 'refresh-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'): Promise<Scripted> =>
-  ({ status: 200, body: { access_token: await jwt(nowMs), refresh_token: refresh, token_type: 'Bearer', expires_in: 900 } })
-
-const clock = (start = Date.UTC(2026, 0, 5, 12)): { now: () => number; advance: (ms: number) => void } => {
-  let t = start
-  return { now: () => t, advance: ms => { t += ms } }
-}
+const ok = async (nowMs: number, refresh = 'refresh-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'): Promise<Scripted> => await tokenReply(nowMs, refresh)
 
 const failure = async (promise: Promise<unknown>): Promise<WireSocketTokenError> => {
   const error = await promise.then(() => undefined, (e: unknown) => e)
@@ -82,8 +30,8 @@ test('400 is not retried: one request, a typed invalid_request error; callers wi
     assert.equal(ep.seen.length, 1)
     assert.match(error.message, /HTTP 400 invalid_scope/)
     // The request itself was the contract's: client credentials with both scopes.
-    assert.equal(ep.seen[0]!.form.get('grant_type'), 'client_credentials')
-    assert.equal(ep.seen[0]!.form.get('scope'), 'WireSocket.API offline_access')
+    assert.equal(ep.seen[0]!.get('grant_type'), 'client_credentials')
+    assert.equal(ep.seen[0]!.get('scope'), 'WireSocket.API offline_access')
     const held = await Promise.all(Array.from({ length: 10 }, async () => await failure(client.getAccessToken())))
     assert.ok(held.every(e => e.code === 'invalid_request'))
     assert.equal(ep.seen.length, 1, 'a rejected request is not repeated for every caller')
@@ -140,7 +88,7 @@ test('503 while the cached access token is still valid keeps serving it, without
     const during = await Promise.all(Array.from({ length: 20 }, async () => await client.getAccessToken()))
     assert.ok(during.every(t => t.token === first.token), 'the still-valid token is served')
     assert.equal(ep.seen.length, 2, 'one refresh attempt for 20 callers')
-    assert.equal(ep.seen[1]!.form.get('grant_type'), 'refresh_token')
+    assert.equal(ep.seen[1]!.get('grant_type'), 'refresh_token')
     c.advance(5_000)
     assert.equal((await client.getAccessToken()).token, first.token)
     assert.equal(ep.seen.length, 2, 'within the failure back-off: no new attempt')
@@ -195,7 +143,7 @@ test('errors never contain the secret, the refresh token or an access token, eve
     c.advance(900_000)
     const error = await failure(client.getAccessToken())
     // invalid_grant on refresh ⇒ one client-credentials fall-back, which fails too.
-    assert.equal(ep.seen.map(s => s.form.get('grant_type')).join(','), 'client_credentials,refresh_token,client_credentials')
+    assert.equal(ep.seen.map(s => s.get('grant_type')).join(','), 'client_credentials,refresh_token,client_credentials')
     assert.equal(error.code, 'invalid_grant')
     const texts = [error.message, String(error.stack), inspect(error, { depth: 5, showHidden: true }), JSON.stringify(error), inspect(client, { depth: 5, showHidden: true })]
     for (const text of texts) {
