@@ -1,19 +1,16 @@
 import type { CloseEventLike, WebSocketConstructor, WebSocketLike } from './options.ts'
+import type { DialRequest, Link, LinkListener } from './link.ts'
 
 const OPEN = 1
 
-/** What a connection tells its owner; after `close` or `end()` it tells nothing more. */
-export interface ConnectionListener {
-  open(): void
-  message(data: unknown): void
-  close(event: CloseEventLike): void
-  error(event: Event): void
-  /** The handshake did not complete in time (a server that accepts TCP and then says nothing). */
-  timeout(): void
-}
+/** What a connection tells its owner: a link's news, where `drop` means the handshake did not complete in time. */
+export type ConnectionListener = Omit<LinkListener, 'drop'> & { drop(): void }
 
-/** One WebSocket, from handshake to close: binary frames, a handshake deadline, sends only while open. */
-export class Connection {
+/**
+ * One WebSocket, from handshake to close: binary frames, a handshake deadline (a server that accepts
+ * TCP and then says nothing), sends only while open. In y-websocket framing it is the provider's link.
+ */
+export class Connection implements Link {
   readonly socket: WebSocketLike
   readonly #handshake: ReturnType<typeof setTimeout>
 
@@ -21,7 +18,7 @@ export class Connection {
   constructor (WebSocketClass: WebSocketConstructor, url: string, protocols: string[], handshakeTimeout: number, on: ConnectionListener) {
     const ws = this.socket = new WebSocketClass(url, protocols)
     ws.binaryType = 'arraybuffer'
-    this.#handshake = setTimeout(on.timeout, handshakeTimeout)
+    this.#handshake = setTimeout(() => on.drop(), handshakeTimeout)
     ws.onopen = () => {
       clearTimeout(this.#handshake)
       on.open()
@@ -48,4 +45,17 @@ export class Connection {
     ws.onerror = () => {}
     ws.close()
   }
+}
+
+/**
+ * A socket for `request`, to `url` (the request's by default), presenting the token at the handshake as
+ * `tokenTransport` says: as a subprotocol (after `tokenProtocol`), as a query parameter, or not at all
+ * (`in-band`: the Hocuspocus framing's Auth message carries it).
+ */
+export const openSocket = (request: DialRequest, on: ConnectionListener, url = request.url): Connection => {
+  const { token, tokenTransport, protocols } = request
+  const target = new URL(url)
+  if (tokenTransport === 'query') target.searchParams.set(request.tokenQueryParam, token.value)
+  const offered = tokenTransport === 'query' || tokenTransport === 'in-band' ? protocols : [request.tokenProtocol, token.value, ...protocols]
+  return new Connection(request.WebSocket, target.href, offered, request.handshakeTimeout, on)
 }

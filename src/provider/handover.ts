@@ -1,4 +1,4 @@
-import type { Connection } from './connection.ts'
+import type { Link } from './link.ts'
 import type { Token } from './token.ts'
 
 /** When the provider replaces its socket before the token expires: see `WireSocketProviderOptions.handover`. */
@@ -15,7 +15,7 @@ export class Handover {
   phase: 'opening' | 'syncing' = 'opening'
   readonly #deadline: ReturnType<typeof setTimeout>
 
-  constructor (readonly connection: Connection, readonly token: Token, deadline: number, giveUp: () => void) {
+  constructor (readonly connection: Link, readonly token: Token, deadline: number, giveUp: () => void) {
     this.#deadline = setTimeout(giveUp, deadline)
   }
 
@@ -24,7 +24,7 @@ export class Handover {
   }
 
   /** The swap is done: the connection lives on as the provider's own. */
-  settle (): Connection {
+  settle (): Link {
     clearTimeout(this.#deadline)
     return this.connection
   }

@@ -5,6 +5,7 @@ import { isValidDocumentName } from '../contract/document-name.ts'
 import { DEV } from './dev.ts'
 import type { GetToken } from './token.ts'
 import type { TokenSource } from './token-source.ts'
+import type { Framing } from './link.ts'
 
 /** The parts of a WebSocket the provider uses; the browser's `WebSocket` and Node's `ws` both fit. */
 export interface WebSocketLike {
@@ -31,8 +32,11 @@ export interface WireSocketProviderOptions<P = unknown> {
   getToken?: GetToken
   /** A source shared by several providers (`createTokenSource`): one token and one call for all. */
   tokenSource?: TokenSource
-  /** How the token travels at the handshake. Default `'subprotocol'` (keeps it out of URLs and logs). */
-  tokenTransport?: 'subprotocol' | 'query'
+  /**
+   * How the token travels at the handshake. Default `'subprotocol'` (keeps it out of URLs and logs).
+   * `'in-band'`: only in the Hocuspocus framing's Auth message (a stock `@hocuspocus/server` reads it there).
+   */
+  tokenTransport?: 'subprotocol' | 'query' | 'in-band'
   /** Subprotocol name offered before the token. Default `'access_token'`. */
   tokenProtocol?: string
   /** Query parameter name for `tokenTransport: 'query'`. Default `'token'`. */
@@ -55,6 +59,13 @@ export interface WireSocketProviderOptions<P = unknown> {
    * `Token expired`), `'always'` from the first token, `'never'`.
    */
   handover?: HandoverMode
+  /** The wire format: `hocuspocusFraming` from `y-wiresocket/hocuspocus`. Default: y-websocket's, on a socket of its own. */
+  framing?: Framing
+  /**
+   * A shared connection (`createSharedConnection` from `y-wiresocket/hocuspocus`): this document travels on
+   * its socket with others, and uses its token. Instead of `getToken` and `tokenSource`.
+   */
+  connection?: Framing
   // ---- y-websocket's options, same meaning ----
   connect?: boolean
   awareness?: Awareness
@@ -93,11 +104,12 @@ const rules: Array<[Check, string, string]> = [
   [v => v === -1 || milliseconds(v), DEV ? `${MS(0)}, or -1` : '', 'resyncInterval'],
   // RFC 7230 token characters: what a subprotocol name or a query key may safely be
   [optional(v => /^[\w!#$%&'*+.^`|~-]+$/.test(v as string)), DEV ? 'a subprotocol or query parameter name' : '', 'tokenProtocol tokenQueryParam'],
-  [optional(v => v === 'subprotocol' || v === 'query'), DEV ? '"subprotocol" or "query"' : '', 'tokenTransport'],
+  [optional(v => v === 'subprotocol' || v === 'query' || v === 'in-band'), DEV ? '"subprotocol", "query" or "in-band"' : '', 'tokenTransport'],
   [optional(v => v === 'auto' || v === 'always' || v === 'never'), DEV ? '"auto", "always" or "never"' : '', 'handover'],
   [strings, DEV ? 'an array of strings' : '', 'protocols allowedRedirectHosts'],
   [optional(v => strings(Object.values(v as object))), DEV ? 'an object of strings' : '', 'params'],
   [has('hold'), DEV ? 'made by createTokenSource()' : '', 'tokenSource'],
+  [has('dial'), DEV ? 'from y-wiresocket/hocuspocus' : '', 'framing connection'],
   [has('getStates'), DEV ? 'a y-protocols Awareness' : '', 'awareness'],
 ]
 
@@ -119,9 +131,10 @@ export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown
   checkOption(typeof (doc as Y.Doc | null)?.clientID === 'number', 'doc', DEV ? 'a Y.Doc' : '')
   checkOption(typeof options === 'object' && options !== null, 'options', DEV ? 'an object with getToken or tokenSource' : '')
   const o = options as Record<string, unknown>
-  checkOption((o.getToken === undefined) !== (o.tokenSource === undefined), 'getToken', DEV ? 'given, or tokenSource, but not both' : '')
+  checkOption([o.getToken, o.tokenSource, o.connection].filter(v => v !== undefined).length === 1, 'getToken', DEV ? 'given, or tokenSource, or connection: exactly one' : '')
   for (const [test, expected, names] of rules) {
     for (const key of names.split(' ')) checkOption(test(o[key]), key, expected)
   }
-  checkOption(o.WebSocketPolyfill !== undefined || typeof WebSocket === 'function', 'WebSocketPolyfill', DEV ? 'given where there is no global WebSocket (in Node: the ws package)' : '')
+  checkOption(o.tokenTransport !== 'in-band' || o.framing !== undefined, 'tokenTransport', DEV ? '"subprotocol" or "query" (or "in-band", with the Hocuspocus framing)' : '')
+  checkOption(o.WebSocketPolyfill !== undefined || o.connection !== undefined || typeof WebSocket === 'function', 'WebSocketPolyfill', DEV ? 'given where there is no global WebSocket (in Node: the ws package)' : '')
 }

@@ -2,7 +2,8 @@ import type * as Y from 'yjs'
 import { ownAwareness } from './own-awareness.ts'
 import { bumpOwn, forgetPeers } from './presence.ts'
 import { expiresSockets, Handover } from './handover.ts'
-import { Connection } from './connection.ts'
+import { openSocket } from './connection.ts'
+import type { Framing, Link, LinkListener } from './link.ts'
 import { transitions, type ConnectionState, type ProviderAwareness } from './events.ts'
 import { guarded, Stepped } from './stepped.ts'
 import { DEV } from './dev.ts'
@@ -65,7 +66,10 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   readonly #tokens: TokenSource
   readonly #hold: TokenHold
   readonly #options: WireSocketProviderOptions<WireSocketProvider>
-  #connection: Connection | null = null
+  #connection: Link | null = null
+  /** How this provider's messages travel, when not in y-websocket framing on a socket of its own. */
+  readonly #framing: Framing | undefined
+  readonly #leaveFraming: (() => void) | undefined
   /** The overlap with the next socket, while the live one is replaced before its token expires (handover.ts). */
   #handover: Handover | null = null
   /** Whether the server is expected to close sockets at `exp`, so that they are replaced before it. */
@@ -103,7 +107,9 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.maxBackoffTime = options.maxBackoffTime ?? 2500
     this.disableBc = options.disableBc ?? false
     this.#crossTab = new CrossTab(this, error => this.step(() => this.emit('message-error', [{ error }])))
-    this.#tokens = options.tokenSource ?? createTokenSource(options.getToken as GetToken, {
+    const framing = this.#framing = options.connection ?? options.framing
+    framing?.validate?.(options, serverUrl)
+    this.#tokens = framing?.tokenSource ?? options.tokenSource ?? createTokenSource(options.getToken as GetToken, {
       refreshMargin: options.refreshMargin,
       timeout: options.tokenTimeout,
     })
@@ -113,6 +119,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
         this.step(() => this.#handOver(token))
       },
       error => this.emit('token-error', [{ error, retryIn: null }]))
+    this.#leaveFraming = framing?.adopt?.(this)
     doc.on('update', this.#onDocUpdate)
     this.awareness.on('update', this.#onAwarenessUpdate)
     globalThis.addEventListener?.('online', this.#onOnline)
@@ -182,6 +189,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       this.doc.off('update', this.#onDocUpdate)
       this.awareness.off('update', this.#onAwarenessUpdate)
       this.#releaseAwareness()
+      this.#leaveFraming?.()
       super.destroy()
     })
   }
@@ -260,7 +268,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
 
   #open (token: Token): void {
     this.#socketToken = token
-    let connection: Connection
+    let connection: Link
     try {
       connection = this.#dial(token)
     } catch (error) {
@@ -272,26 +280,37 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#enter('connecting')
   }
 
-  /** A socket presenting `token`; its events go to the live path, or to the handover while it is the replacement. */
-  #dial (token: Token): Connection {
-    const { tokenTransport, tokenQueryParam = TOKEN_QUERY_PARAM, tokenProtocol = TOKEN_SUBPROTOCOL, handshakeTimeout = 10_000 } = this.#options
-    const inQuery = tokenTransport === 'query'
-    const url = this.#route.url(this.params, inQuery ? [tokenQueryParam, token.value] : undefined).href
-    const live = (): boolean => connection === this.#connection
-    const connection: Connection = new Connection(this.#options.WebSocketPolyfill ?? WebSocket, url, inQuery ? this.protocols : [tokenProtocol, token.value, ...this.protocols], handshakeTimeout, {
+  /** A link presenting `token`; its news goes to the live path, or to the handover while it is the replacement. */
+  #dial (token: Token): Link {
+    const o = this.#options
+    const live = (): boolean => link === this.#connection
+    const listener: LinkListener = {
       open: () => this.step(() => live() ? this.#onOpen() : this.#onReplacementOpen()),
-      message: data => this.step(() => this.#onMessage(connection, data)),
+      message: data => this.step(() => this.#onMessage(link, data)),
       error: event => live() && this.emit('connection-error', [event, this]),
       close: event => this.step(() => {
         if (!live()) return this.#abandonHandover()
-        if (this.#options.handover !== 'never' && expiresSockets(event)) this.#expiryCloses = true
+        if (o.handover !== 'never' && expiresSockets(event)) this.#expiryCloses = true
         this.#endSocket(event)
-        this.#carryOut(afterClose(event, this.#counters, this.#policy()), event)
+        this.#carryOut((this.#framing?.afterClose ?? afterClose)(event, this.#counters, this.#policy()), event)
       }),
       // A server that accepts TCP but never completes the upgrade would leave us connecting forever.
-      timeout: () => this.step(() => live() ? this.#drop() : this.#abandonHandover()),
-    })
-    return connection
+      drop: error => this.step(() => live() ? this.#drop(error) : this.#abandonHandover()),
+    }
+    const request = {
+      url: this.#route.url(this.params),
+      documentName: this.roomname,
+      token,
+      tokens: this.#tokens,
+      WebSocket: o.WebSocketPolyfill ?? globalThis.WebSocket,
+      tokenTransport: o.tokenTransport,
+      tokenProtocol: o.tokenProtocol ?? TOKEN_SUBPROTOCOL,
+      tokenQueryParam: o.tokenQueryParam ?? TOKEN_QUERY_PARAM,
+      protocols: this.protocols,
+      handshakeTimeout: o.handshakeTimeout ?? 10_000,
+    }
+    const link: Link = this.#framing?.dial(request, listener) ?? openSocket(request, listener)
+    return link
   }
 
   // ---- make-before-break (handover.ts) ----
@@ -299,7 +318,8 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   /** A fresh token arrived: if the server will close the live socket at its token's `exp`, replace it first. */
   #handOver (token: Token): void {
     const expiring = this.#socketToken
-    if (!this.#expiryCloses || this.#state !== 'open' || !this.#synced || this.#handover !== null ||
+    // Other framings refresh the token in-band: their sockets outlive it.
+    if (this.#framing !== undefined || !this.#expiryCloses || this.#state !== 'open' || !this.#synced || this.#handover !== null ||
       expiring === null || token.expiresAt <= expiring.expiresAt) return
     try {
       this.#handover = new Handover(this.#dial(token), token, this.#options.handshakeTimeout ?? 10_000, () => this.step(() => this.#abandonHandover()))
@@ -343,7 +363,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#send(encodeQueryAwareness())
   }
 
-  #onMessage (connection: Connection, data: unknown): void {
+  #onMessage (connection: Link, data: unknown): void {
     const live = this.#connection === connection
     const replacement = this.#handover
     if (!live && replacement?.connection !== connection) return
@@ -352,9 +372,10 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     let reply: Uint8Array<ArrayBuffer> | null
     let bytes: Uint8Array
     try {
-      if (!(data instanceof ArrayBuffer)) throw new TypeError(DEV ? 'expected a binary frame' : 'binary')
+      if (data instanceof ArrayBuffer) data = new Uint8Array(data)
+      if (!(data instanceof Uint8Array)) throw new TypeError(DEV ? 'expected a binary frame' : 'binary')
       // the replacement's step 2 must not touch `synced`: it stays true across the swap
-      reply = readMessage(this.messageHandlers, this, bytes = new Uint8Array(data), live)
+      reply = readMessage(this.messageHandlers, this, bytes = data, live)
     } catch (error) {
       // A frame we cannot read may have left the sync half-done: start over on a fresh connection.
       if (live) this.#drop(error)

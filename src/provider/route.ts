@@ -25,11 +25,10 @@ export class Route implements Place {
     this.#moved = moved
   }
 
-  /** The next connection's URL with `params`, and the token when it travels in the query. */
-  url (params: Record<string, string>, token?: [name: string, value: string]): URL {
+  /** The next connection's URL with `params` (the token, when it travels in the query, is the link's to add). */
+  url (params: Record<string, string>): URL {
     const url = new URL(this.target)
     for (const [key, value] of Object.entries(params)) url.searchParams.set(key, value)
-    if (token !== undefined) url.searchParams.set(...token)
     return url
   }
 

@@ -1,0 +1,119 @@
+import { check } from '../provider/options.ts'
+import type { WebSocketConstructor } from '../provider/options.ts'
+import type { DialRequest, Framing } from '../provider/link.ts'
+import { createTokenSource, type TokenSource } from '../provider/token-source.ts'
+import type { GetToken } from '../provider/token.ts'
+import { TOKEN_QUERY_PARAM, TOKEN_SUBPROTOCOL } from '../contract/handshake.ts'
+import { HocuspocusSocket, socketUrlOf } from './hocuspocus-socket.ts'
+import { afterHocuspocusClose } from './policy.ts'
+
+export interface SharedConnectionOptions {
+  /** Fetch a token from your backend: one token serves every document. Either this or `tokenSource`. */
+  getToken?: GetToken
+  tokenSource?: TokenSource
+  /** As the provider's options of the same names: they concern the socket, so they live here. */
+  tokenTransport?: 'subprotocol' | 'query' | 'in-band'
+  tokenProtocol?: string
+  tokenQueryParam?: string
+  refreshMargin?: number
+  tokenTimeout?: number
+  handshakeTimeout?: number
+  protocols?: string[]
+  WebSocketPolyfill?: WebSocketConstructor
+}
+
+/**
+ * Several documents on one Hocuspocus-framed socket (`connection` option of `WireSocketProvider`). One
+ * socket per region: a document redirected elsewhere moves to that region's socket.
+ */
+export interface SharedConnection extends Framing {
+  /** The server URL its providers connect to. */
+  readonly url: string
+  readonly tokenSource: TokenSource
+  /** Open sockets (one per region in use). */
+  readonly sockets: number
+  /** Destroy every provider made with this connection, and close its sockets. Final. */
+  destroy(): void
+}
+
+/** Options of the provider that belong to the shared connection when one is given. */
+const SOCKET_OPTIONS = ['getToken', 'tokenSource', 'tokenTransport', 'tokenProtocol', 'tokenQueryParam', 'refreshMargin', 'tokenTimeout', 'handshakeTimeout', 'protocols', 'WebSocketPolyfill', 'framing']
+
+const checkOption = (ok: boolean, option: string, expected: string): void => check(ok, `createSharedConnection: option "${option}"`, expected)
+
+/**
+ * @example
+ * const shared = createSharedConnection('wss://eu-central-1.wiresocket.net', { getToken })
+ * const a = new WireSocketProvider('wss://eu-central-1.wiresocket.net', 'doc-a', docA, { connection: shared })
+ * const b = new WireSocketProvider('wss://eu-central-1.wiresocket.net', 'doc-b', docB, { connection: shared })
+ */
+export function createSharedConnection (url: string, options: SharedConnectionOptions): SharedConnection {
+  let protocol: string | undefined
+  try {
+    protocol = new URL(url).protocol
+  } catch {}
+  check(typeof url === 'string' && (protocol === 'ws:' || protocol === 'wss:'), 'createSharedConnection: url', 'a ws:// or wss:// URL')
+  checkOption(typeof options === 'object' && options !== null, 'options', 'an object with getToken or tokenSource')
+  checkOption((options.getToken === undefined) !== (options.tokenSource === undefined), 'getToken', 'given, or tokenSource, but not both')
+  const { tokenTransport = 'subprotocol', handshakeTimeout = 10_000 } = options
+  checkOption(['subprotocol', 'query', 'in-band'].includes(tokenTransport), 'tokenTransport', '"subprotocol", "query" or "in-band"')
+  checkOption(Number.isFinite(handshakeTimeout) && handshakeTimeout >= 1, 'handshakeTimeout', 'a number of milliseconds, at least 1')
+  checkOption(options.protocols === undefined || (Array.isArray(options.protocols) && options.protocols.every(p => typeof p === 'string')), 'protocols', 'an array of strings')
+  const WebSocketClass = options.WebSocketPolyfill ?? globalThis.WebSocket as WebSocketConstructor | undefined
+  checkOption(typeof WebSocketClass === 'function', 'WebSocketPolyfill', 'given where there is no global WebSocket (in Node: the ws package)')
+  const tokenSource = options.tokenSource ?? createTokenSource(options.getToken!, { refreshMargin: options.refreshMargin, timeout: options.tokenTimeout })
+  const serverUrl = url.replace(/\/+$/, '')
+  /** Open sockets by URL (without token): one per region and set of `params`. */
+  const sockets = new Map<string, HocuspocusSocket>()
+  const providers = new Set<{ destroy(): void }>()
+  let destroyed = false
+
+  const socketFor = (request: DialRequest): HocuspocusSocket => {
+    const key = socketUrlOf(request).href
+    const found = sockets.get(key)
+    if (found !== undefined && !found.gone) return found
+    const socket = new HocuspocusSocket(request, () => { if (sockets.get(key) === socket) sockets.delete(key) })
+    sockets.set(key, socket)
+    return socket
+  }
+
+  return {
+    url: serverUrl,
+    tokenSource,
+    get sockets () { return sockets.size },
+    dial (providerRequest, listener) {
+      if (destroyed) throw new Error('createSharedConnection: destroyed')
+      const request: DialRequest = {
+        ...providerRequest,
+        WebSocket: WebSocketClass!,
+        tokenTransport,
+        tokenProtocol: options.tokenProtocol ?? TOKEN_SUBPROTOCOL,
+        tokenQueryParam: options.tokenQueryParam ?? TOKEN_QUERY_PARAM,
+        protocols: options.protocols ?? [],
+        handshakeTimeout,
+      }
+      return socketFor(request).attach(request, listener)
+    },
+    afterClose: afterHocuspocusClose,
+    validate (providerOptions, providerUrl) {
+      const given = providerOptions as Record<string, unknown>
+      check(!destroyed, 'WireSocketProvider: option "connection"', 'a shared connection that is not destroyed')
+      check(providerUrl.replace(/\/+$/, '') === serverUrl, 'WireSocketProvider: option "connection"', `a shared connection for ${providerUrl} (this one is for ${serverUrl})`)
+      for (const name of SOCKET_OPTIONS) {
+        check(given[name] === undefined, `WireSocketProvider: option "${name}"`, 'left out with a shared connection (give it to createSharedConnection)')
+      }
+    },
+    adopt (provider) {
+      providers.add(provider)
+      return () => providers.delete(provider)
+    },
+    destroy () {
+      if (destroyed) return
+      destroyed = true
+      // each provider leaves its socket; the last to leave closes it
+      for (const provider of [...providers]) provider.destroy()
+      for (const socket of sockets.values()) socket.close()
+      sockets.clear()
+    },
+  }
+}
