@@ -16,18 +16,25 @@ const ESM_ONLY = ['jose']
 const externalOf = bundled => id =>
   id.startsWith('node:') || deps.some(d => !bundled.includes(d) && (id === d || id.startsWith(d + '/')))
 
-const entries = { index: 'src/index.ts', server: 'src/server/index.ts', redis: 'src/redis/index.ts', local: 'src/local/index.ts' }
+const entries = { index: 'src/index.ts', hocuspocus: 'src/hocuspocus/index.ts', server: 'src/server/index.ts', redis: 'src/redis/index.ts', local: 'src/local/index.ts' }
+/**
+ * The browser entries are built together, so that what y-wiresocket/hocuspocus shares with the main
+ * entry (the token source, the socket) is one chunk that an app importing both loads once.
+ */
+const browser = { index: entries.index, hocuspocus: entries.hocuspocus }
+const nodeEntries = Object.fromEntries(Object.entries(entries).filter(([name]) => !(name in browser)))
 
 /**
- * Where an entry's JavaScript goes. The browser entry has lazy chunks (src/provider/redirect.ts,
- * loaded on the first redirect or discovery), so its outputs name a directory: the entry file keeps
+ * Where an entry's JavaScript goes. The browser entries have shared and lazy chunks (src/provider/redirect.ts,
+ * loaded on the first redirect or discovery), so their outputs name a directory: each entry file keeps
  * the name package.json `exports` points to, each chunk goes to dist/chunks/ under a fixed name per
  * build (no hash: the package is re-bundled by the app, and a fixed name leaves no stale files).
  */
 const jsOutput = (name, format, suffix = '') => {
   const ext = format === 'cjs' ? 'cjs' : 'js'
-  const where = name === 'index'
-    ? { dir: 'dist', entryFileNames: `${name}${suffix}.${ext}`, chunkFileNames: `chunks/[name]${suffix}.${ext}` }
+  const where = name === 'browser'
+    // the one shared chunk holds the provider, which both entries use; lazy chunks keep their module's name
+    ? { dir: 'dist', entryFileNames: `[name]${suffix}.${ext}`, chunkFileNames: ({ isDynamicEntry }) => `chunks/${isDynamicEntry ? '[name]' : 'provider'}${suffix}.${ext}` }
     : { file: `dist/${name}${suffix}.${ext}` }
   return { ...where, format, sourcemap: true, ...format === 'cjs' ? { exports: 'named' } : {} }
 }
@@ -37,7 +44,7 @@ const jsOutput = (name, format, suffix = '') => {
 const production = {
   name: 'y-wiresocket-production',
   resolveId (source, importer) {
-    if (importer?.includes('/src/provider/') && source.endsWith('/dev.ts')) {
+    if ((importer?.includes('/src/provider/') || importer?.includes('/src/hocuspocus/')) && source.endsWith('/dev.ts')) {
       return fileURLToPath(new URL('./src/provider/dev.production.ts', import.meta.url))
     }
     return null
@@ -45,19 +52,25 @@ const production = {
 }
 
 export default [
-  ...Object.entries(entries).map(([name, input]) => ({
+  {
+    input: browser,
+    external: externalOf([]),
+    plugins: [esbuild({ target: 'es2022' })],
+    output: [jsOutput('browser', 'es'), jsOutput('browser', 'cjs')],
+  },
+  ...Object.entries(nodeEntries).map(([name, input]) => ({
     input,
     external: externalOf([]),
     plugins: [esbuild({ target: 'es2022' })],
     output: jsOutput(name, 'es'),
   })),
   {
-    input: entries.index,
+    input: browser,
     external: externalOf([]),
     plugins: [production, esbuild({ target: 'es2022' })],
-    output: [jsOutput('index', 'es', '.production'), jsOutput('index', 'cjs', '.production')],
+    output: [jsOutput('browser', 'es', '.production'), jsOutput('browser', 'cjs', '.production')],
   },
-  ...Object.entries(entries).map(([name, input]) => ({
+  ...Object.entries(nodeEntries).map(([name, input]) => ({
     input,
     external: externalOf(ESM_ONLY),
     plugins: [nodeResolve({ exportConditions: ['node', 'import', 'default'], preferBuiltins: true }), esbuild({ target: 'es2022' })],

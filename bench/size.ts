@@ -11,7 +11,9 @@
  * Code that few sessions need is loaded by dynamic imports: the judging of redirects and discovery
  * (dist/chunks/redirect.production.js) and, within it, the public-suffix list (tldts), needed only for a
  * redirect to another host outside wiresocket.net. Neither is in the entry; each is shown as its own row. Exits 1 when ours is larger on
- * either measure. y-websocket is shown for reference.
+ * either measure. The Hocuspocus framing (y-wiresocket/hocuspocus, issue 13) is a separate entry that the
+ * default one does not contain: an app using it ships both, shown beside @hocuspocus/provider for
+ * information. y-websocket is shown for reference.
  */
 import { build, type Plugin } from 'esbuild'
 import { rollup } from 'rollup'
@@ -30,12 +32,12 @@ interface Chunk { fileName: string; code: string; imports: string[]; dynamicImpo
 const productionBuild = async (): Promise<{ entry: Chunk; files: Map<string, Chunk> }> => {
   const configs = (await import('../rollup.config.mjs')).default
   const output = configs.flatMap(c => [c.output].flat().map(o => ({ c, o })))
-    .find(({ o }) => o.file === 'dist/index.production.js' || (o.dir === 'dist' && o.entryFileNames === 'index.production.js'))
+    .find(({ o }) => o.dir === 'dist' && o.format === 'es' && o.entryFileNames === '[name].production.js')
   if (output === undefined) throw new Error('rollup.config.mjs builds no dist/index.production.js')
   const bundle = await rollup(output.c)
   const chunks = (await bundle.generate(output.o)).output.flatMap(o => o.type === 'chunk' ? [o] : [])
   await bundle.close()
-  return { entry: chunks.find(o => o.isEntry)!, files: new Map(chunks.map(o => [o.fileName, o])) }
+  return { entry: chunks.find(o => o.isEntry && o.name === 'index')!, files: new Map(chunks.map(o => [o.fileName, o])) }
 }
 
 /**
@@ -47,6 +49,7 @@ const builtFiles = (files: Map<string, Chunk>, root: Chunk, loaded = new Set<str
   name: 'y-wiresocket-production-build',
   setup (b) {
     b.onResolve({ filter: /^y-wiresocket$/ }, () => ({ path: root.fileName, namespace: 'built' }))
+    b.onResolve({ filter: /^y-wiresocket\/hocuspocus$/ }, () => ({ path: 'hocuspocus.production.js', namespace: 'built' }))
     b.onResolve({ filter: /^\.\.?\// }, ({ path, importer, kind }) => {
       const fileName = posix.join(posix.dirname(importer === '<stdin>' ? root.fileName : importer), path)
       return kind === 'dynamic-import' || !files.has(fileName) || loaded.has(fileName) ? { path, external: true } : { path: fileName, namespace: 'built' }
@@ -98,11 +101,12 @@ const measureEntry = async (name: string, contents: string, external: string[], 
 const protocols = ['yjs', 'y-protocols', 'y-protocols/*', 'lib0', 'lib0/*']
 const theirs = "export { HocuspocusProvider } from '@hocuspocus/provider'"
 
-export const measureSizes = async (): Promise<{ own: [Measured, Measured]; bundled: [Measured, Measured]; others: Measured[] }> => {
+export const measureSizes = async (): Promise<{ own: [Measured, Measured]; bundled: [Measured, Measured]; hocuspocus: Measured[]; others: Measured[] }> => {
   // what `import { WireSocketProvider } from 'y-wiresocket'` resolves to in a production build
   const { entry, files } = await productionBuild()
   const built = builtFiles(files, entry)
   const ours = "export { WireSocketProvider } from 'y-wiresocket'"
+  const withHocuspocus = `${ours}; export { createSharedConnection, hocuspocusFraming } from 'y-wiresocket/hocuspocus'`
   // each lazy chunk is its own row: an app downloads it only when the provider needs it (see `chunkLoads`)
   const lazy: Measured[] = []
   for (const chunk of lazyChunks(files, entry)) {
@@ -117,6 +121,11 @@ export const measureSizes = async (): Promise<{ own: [Measured, Measured]; bundl
     bundled: [
       await measureEntry('y-wiresocket + lib0/y-protocols', ours, ['yjs', 'tldts'], [built]),
       await measureEntry('@hocuspocus/provider + lib0/y-protocols/common', theirs, ['yjs']),
+    ],
+    // An app on the Hocuspocus framing imports both entries: beside @hocuspocus/provider, for information (no limit).
+    hocuspocus: [
+      await measureEntry('y-wiresocket + y-wiresocket/hocuspocus (own code)', withHocuspocus, [...protocols, 'tldts'], [built]),
+      await measureEntry('y-wiresocket + y-wiresocket/hocuspocus + lib0/y-protocols', withHocuspocus, ['yjs', 'tldts'], [built]),
     ],
     others: [
       ...lazy,
@@ -134,9 +143,9 @@ const chunkLoads = (fileName: string): string => {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const { own, bundled, others } = await measureSizes()
+  const { own, bundled, hocuspocus, others } = await measureSizes()
   console.log('| bundle (esbuild --minify, gzip -9) | min | min+gzip |\n|---|---:|---:|')
-  for (const r of [...own, ...bundled, ...others]) console.log(`| ${r.name} | ${r.minified} B | ${r.gzipped} B |`)
+  for (const r of [...own, ...bundled, ...hocuspocus, ...others]) console.log(`| ${r.name} | ${r.minified} B | ${r.gzipped} B |`)
   console.log('')
   for (const [label, [a, b]] of [['own code', own], ['with lib0/y-protocols', bundled]] as const) {
     const ok = a.gzipped <= b.gzipped

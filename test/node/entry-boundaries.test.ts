@@ -36,3 +36,12 @@ test('y-wiresocket/redis: no Redis library and nothing from Node at run time', a
   // It shares the server's interfaces by type only: no server code is bundled into it.
   assert.deepEqual(inputs.filter(i => i.startsWith('src/server/')), [])
 })
+
+test('y-wiresocket (browser): none of the Hocuspocus framing in it; y-wiresocket/hocuspocus: browser-safe', async () => {
+  const main = await bundle('src/index.ts')
+  // apps that do not import y-wiresocket/hocuspocus do not ship it (issue 13)
+  assert.deepEqual(main.inputs.filter(i => i.startsWith('src/hocuspocus/') || i === 'src/wire/codec.ts'), [])
+  const hocuspocus = await bundle('src/hocuspocus/index.ts')
+  assert.deepEqual(hocuspocus.externals.filter(e => e.startsWith('node:') || e === 'ws' || e === 'jose'), [])
+  assert.ok(hocuspocus.inputs.includes('src/hocuspocus/document-link.ts'))
+})
