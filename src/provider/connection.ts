@@ -1,4 +1,7 @@
-import type { CloseEventLike, WebSocketConstructor, WebSocketLike } from './options.ts'
+import type { CloseEventLike, WebSocketConstructor, WebSocketLike, WireSocketProviderOptions } from './options.ts'
+import type { Token } from './token.ts'
+import type { TokenSource } from './token-source.ts'
+import { TOKEN_QUERY_PARAM, TOKEN_SUBPROTOCOL } from '../contract/handshake.ts'
 import type { DialRequest, Link, LinkListener } from './link.ts'
 
 const OPEN = 1
@@ -59,3 +62,17 @@ export const openSocket = (request: DialRequest, on: ConnectionListener, url = r
   const offered = tokenTransport === 'query' || tokenTransport === 'in-band' ? protocols : [request.tokenProtocol, token.value, ...protocols]
   return new Connection(request.WebSocket, target.href, offered, request.handshakeTimeout, on)
 }
+
+/** What a framing needs to connect a provider's document, from the provider's options (defaults applied). */
+export const dialRequest = <P>(o: WireSocketProviderOptions<P>, url: URL, documentName: string, token: Token, tokens: TokenSource, protocols: string[]): DialRequest => ({
+  url,
+  documentName,
+  token,
+  tokens,
+  WebSocket: o.WebSocketPolyfill ?? globalThis.WebSocket,
+  tokenTransport: o.tokenTransport,
+  tokenProtocol: o.tokenProtocol ?? TOKEN_SUBPROTOCOL,
+  tokenQueryParam: o.tokenQueryParam ?? TOKEN_QUERY_PARAM,
+  protocols,
+  handshakeTimeout: o.handshakeTimeout ?? 10_000,
+})

@@ -1,15 +1,15 @@
 import type { Link } from './link.ts'
 import type { Token } from './token.ts'
-
-/** When the provider replaces its socket before the token expires: see `WireSocketProviderOptions.handover`. */
-export type HandoverMode = 'auto' | 'always' | 'never'
+import { bumpOwn } from './presence.ts'
+import { encodeAwareness, encodeSyncStep1, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
 
 /**
- * Make-before-break: the overlap of the live socket and its replacement, a sub-state of `open` that the
- * provider owns alone. `opening`: the replacement's handshake. `syncing`: it is open, carries our edits
- * and presence beside the live socket, and waits for the server's sync step 2, which completes the swap.
- * Anything else (a close, no step 2 within the deadline, the live socket ending) abandons it: the live
- * socket then ends at `exp` as before, and the ordinary reconnect follows.
+ * Make-before-break: the overlap of the live socket and its replacement, a sub-state of `open`. Loaded on
+ * demand (links.ts): only sessions whose server closes sockets at `exp` need it. `opening`: the
+ * replacement's handshake. `syncing`: it is open, carries our edits and presence beside the live socket,
+ * and waits for the server's sync step 2, which completes the swap. Anything else (a close, no step 2
+ * within the deadline, the live socket ending) abandons it: the live socket then ends at `exp` as before,
+ * and the ordinary reconnect follows.
  */
 export class Handover {
   phase: 'opening' | 'syncing' = 'opening'
@@ -23,6 +23,25 @@ export class Handover {
     if (this.phase === 'syncing') this.connection.send(message)
   }
 
+  /** The replacement is open: ask for what we lack, and show our presence there too. */
+  opened (peer: SyncPeer): void {
+    this.phase = 'syncing'
+    this.send(encodeSyncStep1(peer.doc))
+    this.send(encodeAwareness(peer.awareness, bumpOwn(peer.awareness)))
+  }
+
+  /**
+   * A message on the replacement; true once it caught up (the server's sync step 2). Its step 2 must
+   * not touch `synced` (read as not from the server): that stays true across the swap. Throws on a
+   * frame it cannot read.
+   */
+  receive (peer: SyncPeer, handlers: readonly MessageHandler[], data: unknown): boolean {
+    const bytes = new Uint8Array(data as ArrayBuffer)
+    const reply = readMessage(handlers, peer, bytes, false)
+    if (reply !== null) this.connection.send(reply)
+    return bytes[0] === 0 && bytes[1] === 1
+  }
+
   /** The swap is done: the connection lives on as the provider's own. */
   settle (): Link {
     clearTimeout(this.#deadline)
@@ -33,6 +52,3 @@ export class Handover {
     this.settle().end()
   }
 }
-
-/** A server that closed a socket with this at `exp` will close the next one too. */
-export const expiresSockets = ({ code, reason }: { code: number; reason: string }): boolean => code === 4002 && reason === 'Token expired'

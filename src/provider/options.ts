@@ -1,4 +1,4 @@
-import type { HandoverMode } from './handover.ts'
+import type { HandoverMode } from './links.ts'
 import type * as Y from 'yjs'
 import type { Awareness } from 'y-protocols/awareness'
 import { isValidDocumentName } from '../contract/document-name.ts'

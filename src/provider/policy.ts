@@ -2,6 +2,7 @@ import { jittered, slow } from './backoff.ts'
 import { CloseCode, INVALID_TOKEN_REASON, parseRedirect, type RedirectTarget } from '../contract/close-codes.ts'
 import type { CloseEventLike } from './options.ts'
 import type { TokenReason } from './token.ts'
+import { guarded } from './stepped.ts'
 
 /**
  * The close-code policy (contract §3, "client action"): what the provider does after a connection ends
@@ -70,6 +71,14 @@ const configurationErrors: Partial<Record<number, ClosedKind>> = {
   [CloseCode.Forbidden]: 'forbidden',
   [CloseCode.InvalidName]: 'invalid-name',
 }
+
+/** The policy's options from a provider's (y-websocket's) settings. A `shouldReconnect` that throws says "don't", as in y-websocket. */
+export const policyOptions = <P>(provider: P & { maxBackoffTime: number; shouldReconnect: (event: CloseEventLike, provider: P) => boolean }, limitRetryDelay = 30_000): PolicyOptions => ({
+  maxBackoffTime: provider.maxBackoffTime,
+  limitRetryDelay,
+  shouldReconnect: event => guarded(() => provider.shouldReconnect(event, provider), false),
+  random: Math.random,
+})
 
 type Retry = Extract<Decision, { action: 'retry' }>
 /** y-websocket's default: codes 4400–4499 mean "do not come back". */

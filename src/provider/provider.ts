@@ -1,11 +1,11 @@
 import type * as Y from 'yjs'
 import { ownAwareness } from './own-awareness.ts'
 import { bumpOwn, forgetPeers } from './presence.ts'
-import { expiresSockets, Handover } from './handover.ts'
-import { openSocket } from './connection.ts'
+import { expiresSockets, Links } from './links.ts'
+import { dialRequest, openSocket } from './connection.ts'
 import type { Framing, Link, LinkListener } from './link.ts'
 import { transitions, type ConnectionState, type ProviderAwareness } from './events.ts'
-import { guarded, Stepped } from './stepped.ts'
+import { Stepped } from './stepped.ts'
 import { DEV } from './dev.ts'
 import type { WireSocketLimits } from '../contract/claims.ts'
 import { AttemptWindow } from './backoff.ts'
@@ -14,9 +14,8 @@ import { createTokenSource, type TokenSource } from './token-source.ts'
 import { TokenHold } from './token-hold.ts'
 import { asTokenError, type GetToken, type Token, type TokenReason } from './token.ts'
 import { Route } from './route.ts'
-import { TOKEN_QUERY_PARAM, TOKEN_SUBPROTOCOL } from '../contract/handshake.ts'
 import {
-  afterClose, afterDrop, afterTokenFailure, defaultShouldReconnect, DISCOVERY_REJECTED, noFailures,
+  afterClose, afterDrop, afterTokenFailure, defaultShouldReconnect, DISCOVERY_REJECTED, noFailures, policyOptions,
   type ClosedKind, type Counters, type PolicyOptions, type Verdict,
 } from './policy.ts'
 import { encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
@@ -66,21 +65,16 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   readonly #tokens: TokenSource
   readonly #hold: TokenHold
   readonly #options: WireSocketProviderOptions<WireSocketProvider>
-  #connection: Link | null = null
+  /** The live link, and its replacement during a make-before-break. */
+  readonly #links: Links
   /** How this provider's messages travel, when not in y-websocket framing on a socket of its own. */
   readonly #framing: Framing | undefined
   readonly #leaveFraming: (() => void) | undefined
-  /** The overlap with the next socket, while the live one is replaced before its token expires (handover.ts). */
-  #handover: Handover | null = null
-  /** Whether the server is expected to close sockets at `exp`, so that they are replaced before it. */
-  #expiryCloses: boolean
   readonly #attempts = new AttemptWindow()
   readonly #crossTab: CrossTab
   readonly #releaseAwareness: () => void
   readonly #intervals: Array<ReturnType<typeof setInterval>>
   readonly #route: Route
-  /** The token the current socket presented (a background refresh may have brought a newer one since). */
-  #socketToken: Token | null = null
   #pending: AbortController | null = null
   /** The retry wait. */
   #timer: ReturnType<typeof setTimeout> | undefined
@@ -96,7 +90,6 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.roomname = documentName
     this.doc = doc
     this.bcChannel = `${this.serverUrl}/${documentName}`
-    this.#expiryCloses = options.handover === 'always'
     this.#route = new Route(new URL(this.bcChannel), documentName, options.allowedRedirectHosts, move => this.emit('redirect', [move]))
     const { awareness, release } = ownAwareness(doc, options.awareness)
     this.awareness = awareness as ProviderAwareness
@@ -120,6 +113,26 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       },
       error => this.emit('token-error', [{ error, retryIn: null }]))
     this.#leaveFraming = framing?.adopt?.(this)
+    this.#links = new Links({ peer: this, dial: (token, listener) => this.#dial(token, listener), step: run => this.step(run), handshakeTimeout: options.handshakeTimeout ?? 10_000 }, {
+      open: () => this.#onOpen(),
+      message: data => this.#onMessage(data),
+      error: event => this.emit('connection-error', [event, this]),
+      close: event => {
+        // The server closes sockets at `exp`: from now on, replace each before its token expires.
+        if (framing === undefined && options.handover !== 'never' && expiresSockets(event)) this.#links.enableHandover()
+        this.#endSocket(event)
+        this.#carryOut((framing?.afterClose ?? afterClose)(event, this.#counters, this.#policy()), event)
+      },
+      drop: error => this.#drop(error),
+      swapped: token => {
+        this.ws = this.#links.live!.socket
+        this.wsLastMessageReceived = Date.now()
+        // A server that removes our presence when the old socket closes (instead of passing it on) sees it again at once.
+        this.#send(encodeAwareness(this.awareness, bumpOwn(this.awareness)))
+        this.emit('handover', [{ expiresAt: token.expiresAt }])
+      },
+    })
+    if (framing === undefined && options.handover === 'always') this.#links.enableHandover()
     doc.on('update', this.#onDocUpdate)
     this.awareness.on('update', this.#onAwarenessUpdate)
     globalThis.addEventListener?.('online', this.#onOnline)
@@ -214,7 +227,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#pending?.abort()
     this.#pending = null
     clearTimeout(this.#timer)
-    if (this.#connection !== null) this.#endSocket(null)
+    if (this.#links.live !== null) this.#endSocket(null)
   }
 
   /** Start an attempt after `delay` (ms), subject to the attempts-per-minute ceiling. Returns the real wait. */
@@ -267,90 +280,26 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   }
 
   #open (token: Token): void {
-    this.#socketToken = token
-    let connection: Link
     try {
-      connection = this.#dial(token)
+      this.#links.open(token)
     } catch (error) {
       // e.g. a polyfill that rejects the URL; reported like a failed handshake, never with the URL (it may hold the token)
       return this.#drop(new Error(DEV ? 'could not create the WebSocket' : 'WebSocket', { cause: (error as Error | null)?.name }))
     }
-    this.#connection = connection
-    this.ws = connection.socket
+    this.ws = this.#links.live!.socket
     this.#enter('connecting')
   }
 
-  /** A link presenting `token`; its news goes to the live path, or to the handover while it is the replacement. */
-  #dial (token: Token): Link {
-    const o = this.#options
-    const live = (): boolean => link === this.#connection
-    const listener: LinkListener = {
-      open: () => this.step(() => live() ? this.#onOpen() : this.#onReplacementOpen()),
-      message: data => this.step(() => this.#onMessage(link, data)),
-      error: event => live() && this.emit('connection-error', [event, this]),
-      close: event => this.step(() => {
-        if (!live()) return this.#abandonHandover()
-        if (o.handover !== 'never' && expiresSockets(event)) this.#expiryCloses = true
-        this.#endSocket(event)
-        this.#carryOut((this.#framing?.afterClose ?? afterClose)(event, this.#counters, this.#policy()), event)
-      }),
-      // A server that accepts TCP but never completes the upgrade would leave us connecting forever.
-      drop: error => this.step(() => live() ? this.#drop(error) : this.#abandonHandover()),
-    }
-    const request = {
-      url: this.#route.url(this.params),
-      documentName: this.roomname,
-      token,
-      tokens: this.#tokens,
-      WebSocket: o.WebSocketPolyfill ?? globalThis.WebSocket,
-      tokenTransport: o.tokenTransport,
-      tokenProtocol: o.tokenProtocol ?? TOKEN_SUBPROTOCOL,
-      tokenQueryParam: o.tokenQueryParam ?? TOKEN_QUERY_PARAM,
-      protocols: this.protocols,
-      handshakeTimeout: o.handshakeTimeout ?? 10_000,
-    }
-    const link: Link = this.#framing?.dial(request, listener) ?? openSocket(request, listener)
-    return link
+  /** A link presenting `token`, in the configured framing (see links.ts for whose news `listener` hears). */
+  #dial (token: Token, listener: LinkListener): Link {
+    const request = dialRequest(this.#options, this.#route.url(this.params), this.roomname, token, this.#tokens, this.protocols)
+    return this.#framing?.dial(request, listener) ?? openSocket(request, listener)
   }
 
-  // ---- make-before-break (handover.ts) ----
-
-  /** A fresh token arrived: if the server will close the live socket at its token's `exp`, replace it first. */
+  /** A fresh token arrived: if the server will close the live socket at its token's `exp`, replace it first (links.ts). */
   #handOver (token: Token): void {
-    const expiring = this.#socketToken
-    // Other framings refresh the token in-band: their sockets outlive it.
-    if (this.#framing !== undefined || !this.#expiryCloses || this.#state !== 'open' || !this.#synced || this.#handover !== null ||
-      expiring === null || token.expiresAt <= expiring.expiresAt) return
-    try {
-      this.#handover = new Handover(this.#dial(token), token, this.#options.handshakeTimeout ?? 10_000, () => this.step(() => this.#abandonHandover()))
-    } catch {}
-  }
-
-  #onReplacementOpen (): void {
-    const handover = this.#handover
-    if (handover === null) return
-    handover.phase = 'syncing'
-    handover.send(encodeSyncStep1(this.doc))
-    handover.send(encodeAwareness(this.awareness, bumpOwn(this.awareness)))
-  }
-
-  /** The replacement synced: it becomes the live socket, and the old one closes unheard. */
-  #swap (handover: Handover): void {
-    const old = this.#connection
-    this.#handover = null
-    this.#connection = handover.settle()
-    this.ws = this.#connection.socket
-    this.#socketToken = handover.token
-    this.wsLastMessageReceived = Date.now()
-    old?.end()
-    // A server that removes our presence when the old socket closes (instead of passing it on) sees it again at once.
-    this.#send(encodeAwareness(this.awareness, bumpOwn(this.awareness)))
-    this.emit('handover', [{ expiresAt: handover.token.expiresAt }])
-  }
-
-  #abandonHandover (): void {
-    this.#handover?.abandon()
-    this.#handover = null
+    const expiring = this.#links.token
+    if (this.#state === 'open' && this.#synced && expiring !== null && token.expiresAt > expiring.expiresAt) this.#links.replace(token)
   }
 
   #onOpen (): void {
@@ -363,46 +312,31 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#send(encodeQueryAwareness())
   }
 
-  #onMessage (connection: Link, data: unknown): void {
-    const live = this.#connection === connection
-    const replacement = this.#handover
-    if (!live && replacement?.connection !== connection) return
-    if (live) this.wsLastMessageReceived = Date.now()
+  #onMessage (data: unknown): void {
+    this.wsLastMessageReceived = Date.now()
     const wasSynced = this.#synced
     let reply: Uint8Array<ArrayBuffer> | null
-    let bytes: Uint8Array
     try {
       if (data instanceof ArrayBuffer) data = new Uint8Array(data)
       if (!(data instanceof Uint8Array)) throw new TypeError(DEV ? 'expected a binary frame' : 'binary')
-      // the replacement's step 2 must not touch `synced`: it stays true across the swap
-      reply = readMessage(this.messageHandlers, this, bytes = data, live)
+      reply = readMessage(this.messageHandlers, this, data, true)
     } catch (error) {
       // A frame we cannot read may have left the sync half-done: start over on a fresh connection.
-      if (live) this.#drop(error)
-      else this.#abandonHandover()
-      return
+      return this.#drop(error)
     }
     // Only a connection that synced did useful work: it alone resets the retry counters.
     if (!wasSynced && this.#synced) this.#counters = noFailures
-    if (reply !== null) connection.send(reply)
-    // sync (0), step 2 (1): the replacement caught up
-    if (!live && bytes[0] === 0 && bytes[1] === 1) this.#swap(replacement!)
+    if (reply !== null) this.#links.live?.send(reply)
   }
 
-  // A `shouldReconnect` that throws says "don't", as it does in y-websocket.
-  readonly #policy = (): PolicyOptions => ({
-    maxBackoffTime: this.maxBackoffTime,
-    limitRetryDelay: this.#options.limitRetryDelay ?? 30_000,
-    shouldReconnect: e => guarded(() => this.shouldReconnect(e, this), false),
-    random: Math.random
-  })
+  readonly #policy = (): PolicyOptions => policyOptions(this, this.#options.limitRetryDelay)
 
   /**
    * Give up on this connection from our side (an unreadable frame, silence, a handshake that never completed,
    * a socket that could not be created) and reconnect after a backoff; `error` is reported as `message-error`.
    */
   #drop (error?: unknown): void {
-    if (this.#connection !== null) this.#endSocket(null)
+    if (this.#links.live !== null) this.#endSocket(null)
     else this.#enter('waiting')
     if (error !== undefined) this.emit('message-error', [{ error }])
     this.#carryOut(afterDrop(this.#counters, this.#policy()))
@@ -410,9 +344,8 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
 
   /** Forget the socket: detach it, close it, and tell listeners. Leaves the machine in `waiting`. */
   #endSocket (event: CloseEventLike | null): void {
-    this.#abandonHandover()
-    this.#connection?.end()
-    this.#connection = this.ws = null
+    this.#links.end()
+    this.ws = null
     const wasOpen = this.#state === 'open'
     this.#enter('waiting')
     this.emit('connection-close', [event, this])
@@ -431,7 +364,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#counters = counters
     switch (decision.action) {
       case 'retry':
-        if (decision.forgetToken === true && this.#socketToken !== null) this.#tokens.invalidate(this.#socketToken)
+        if (decision.forgetToken === true && this.#links.token !== null) this.#tokens.invalidate(this.#links.token)
         if (decision.home === true) this.#route.target = this.#route.configured
         return this.#schedule(decision.delay, decision.reason, decision.wakeOnOnline)
       case 'limit': {
@@ -468,9 +401,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   }
 
   #send (message: Uint8Array<ArrayBuffer>): void {
-    if (this.#state !== 'open') return
-    this.#connection?.send(message)
-    this.#handover?.send(message)
+    if (this.#state === 'open') this.#links.send(message)
   }
 
   #broadcast (message: Uint8Array<ArrayBuffer>): void {

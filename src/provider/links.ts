@@ -1,0 +1,113 @@
+import type { Link, LinkListener } from './link.ts'
+import type { CloseEventLike } from './options.ts'
+import type { MessageHandler, SyncPeer } from './protocol.ts'
+import type { Token } from './token.ts'
+import type { Handover } from './handover.ts'
+
+/** When the provider replaces its socket before the token expires: see `WireSocketProviderOptions.handover`. */
+export type HandoverMode = 'auto' | 'always' | 'never'
+
+/** A server that closed a socket with this at `exp` will close the next one too. */
+export const expiresSockets = ({ code, reason }: CloseEventLike): boolean => code === 4002 && reason === 'Token expired'
+
+/** What the provider hears: the live link's news (each call already inside a step), and a finished swap. */
+export interface LiveListener extends LinkListener {
+  swapped(token: Token): void
+}
+
+/** What the links need of their provider. */
+export interface LinksOwner {
+  readonly peer: SyncPeer & { readonly messageHandlers: readonly MessageHandler[] }
+  /** A link presenting `token`; throws what the WebSocket constructor throws. */
+  dial(token: Token, listener: LinkListener): Link
+  /** Run in a step of the provider's machine (stepped.ts). */
+  step(run: () => void): void
+  readonly handshakeTimeout: number
+}
+
+/**
+ * The provider's links to the server: the live one and, during a make-before-break, the replacement that
+ * will take over (handover.ts, loaded once `enableHandover` is called). Only the live link's news reaches
+ * the provider; the replacement's stays here until the swap.
+ */
+export class Links {
+  live: Link | null = null
+  /** The token the live link presented (a background refresh may have brought a newer one since). */
+  token: Token | null = null
+  #handover: Handover | null = null
+  #Handover: typeof Handover | null = null
+
+  constructor (readonly owner: LinksOwner, readonly on: LiveListener) {}
+
+  get replacing (): boolean { return this.#handover !== null }
+
+  /** Load the make-before-break code (a lazy chunk), so that the next fresh token can use it. */
+  enableHandover (): void {
+    import('./handover.ts').then(({ Handover }) => { this.#Handover = Handover }, () => {})
+  }
+
+  /** Throws what dialing throws. */
+  open (token: Token): void {
+    this.live = this.#dial(token)
+    this.token = token
+  }
+
+  /** Open a replacement presenting `token`, if the handover code is loaded; the live link carries on meanwhile. */
+  replace (token: Token): void {
+    const Class = this.#Handover
+    if (Class === null || this.#handover !== null) return
+    try {
+      this.#handover = new Class(this.#dial(token), token, this.owner.handshakeTimeout, () => this.owner.step(() => this.abandon()))
+    } catch {}
+  }
+
+  send (message: Uint8Array<ArrayBuffer>): void {
+    this.live?.send(message)
+    this.#handover?.send(message)
+  }
+
+  abandon (): void {
+    this.#handover?.abandon()
+    this.#handover = null
+  }
+
+  /** End both links: nothing more is heard from them. */
+  end (): void {
+    this.abandon()
+    this.live?.end()
+    this.live = null
+  }
+
+  #dial (token: Token): Link {
+    const { owner, on } = this
+    const live = (): boolean => link === this.live
+    const link: Link = owner.dial(token, {
+      open: () => owner.step(() => live() ? on.open() : this.#handover?.opened(owner.peer)),
+      message: data => owner.step(() => live() ? on.message(data) : this.#replacementMessage(link, data)),
+      error: event => live() && on.error(event),
+      close: event => owner.step(() => live() ? on.close(event) : this.abandon()),
+      // A server that accepts TCP but never completes the upgrade would leave us connecting forever.
+      drop: error => owner.step(() => live() ? on.drop(error) : this.abandon()),
+    })
+    return link
+  }
+
+  #replacementMessage (link: Link, data: unknown): void {
+    const handover = this.#handover
+    if (handover?.connection !== link) return
+    let caughtUp: boolean
+    try {
+      caughtUp = handover.receive(this.owner.peer, this.owner.peer.messageHandlers, data)
+    } catch {
+      return this.abandon()
+    }
+    if (!caughtUp) return
+    // The replacement synced: it becomes the live link, and the old one closes unheard.
+    const old = this.live
+    this.#handover = null
+    this.live = handover.settle()
+    this.token = handover.token
+    old?.end()
+    this.on.swapped(handover.token)
+  }
+}
