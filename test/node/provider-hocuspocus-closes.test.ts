@@ -207,3 +207,31 @@ test('socket-level 4004 (maxConnections): limit event for every document of the 
     }
   })
 })
+
+for (const transport of ['subprotocol', 'in-band'] as const) {
+  test(`a refused token (wrong key, ${transport}) ends in closed unauthorized with a bounded number of token calls, own socket and shared`, { timeout: 20_000 }, async t => {
+    await withDataplane({}, async dp => {
+      const refused = async (): Promise<string> => await dp.mintToken({ signWith: 'foreign' })
+      let ownCalls = 0
+      const own = client(dp, 'refused', { framing: hocuspocusFraming, tokenTransport: transport, maxBackoffTime: 50, getToken: async () => { ownCalls++; return await refused() } })
+      const shared = sharedClient(dp.regions[0]!.url, refused, { tokenTransport: transport })
+      const pooled = [shared.open('refused', { maxBackoffTime: 50 }), shared.open('refused-too', { maxBackoffTime: 50 })]
+      try {
+        const closed = await Promise.all([own, ...pooled].map(async c => (await next(c.provider, 'closed'))[0]))
+        for (const e of closed) assert.deepEqual({ code: e.code, kind: e.kind }, { code: 4002, kind: 'unauthorized' })
+        // a first token, then one fresh token per rejection until the fifth rejection stops it (MAX_REJECTIONS 4)
+        assert.equal(ownCalls, 5, `own socket: ${ownCalls} token calls`)
+        assert.ok(shared.tokenCalls <= 5 * pooled.length, `shared: ${shared.tokenCalls} token calls`)
+        assert.equal(shared.shared.sockets, 0)
+        // nothing retries after closed
+        const before = [ownCalls, shared.tokenCalls]
+        await new Promise<void>(resolve => setImmediate(resolve))
+        assert.deepEqual([ownCalls, shared.tokenCalls], before)
+        t.diagnostic(`${transport}: own socket ${ownCalls} token calls, shared connection (2 documents) ${shared.tokenCalls}`)
+      } finally {
+        destroyAll([own])
+        shared.destroy()
+      }
+    })
+  })
+}
