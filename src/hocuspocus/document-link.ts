@@ -10,8 +10,11 @@ export interface Carrier {
   readonly socket: WebSocketLike
   readonly open: boolean
   send(frame: Uint8Array): void
-  /** The link has left: forget it (and close the socket when it was the last). */
-  detach(link: DocumentLink): void
+  /**
+   * The link has left: forget it, and close the socket when it was the last. `byServer`: the server ended
+   * the live document (`CLOSE`, e.g. `4002 Token expired`), whose provider is likely to come back at once.
+   */
+  detach(link: DocumentLink, byServer: boolean): void
 }
 
 /**
@@ -69,7 +72,7 @@ export class DocumentLink implements Link {
         const decoder = decoding.createDecoder(message)
         decoding.readVarUint(decoder)
         const reason = decoding.hasContent(decoder) ? decoding.readVarString(decoder) : ''
-        if (this.#leave()) this.listener.close(documentCloseAsClose(reason))
+        if (this.#leave(true)) this.listener.close(documentCloseAsClose(reason))
         return
       }
       // A sync reply carries the server's step 2 (or an update) in a sync message's body.
@@ -97,28 +100,28 @@ export class DocumentLink implements Link {
   }
 
   /**
-   * The server asks for a fresh token before ours expires: answer with one that outlives the token we
-   * presented (asking the backend when the source has none), and the session goes on without a reconnect.
-   * If none can be had, the server ends the document at `exp` (4002) and the provider's policy takes over.
+   * The server asks for a token (before ours expires, or to check it again): answer with the freshest,
+   * asking the backend when the source has none that outlives the token we presented, and the session
+   * goes on without a reconnect. If none can be had, the server ends the document at `exp` (4002) and the
+   * provider's policy takes over.
    */
   #refresh (): void {
     const { tokens, documentName } = this.request
-    const presented = this.#presented
     const fresh = tokens.current()
-    if (fresh === null || fresh.expiresAt <= presented.expiresAt) tokens.invalidate(presented)
+    if (fresh === null || fresh.expiresAt <= this.#presented.expiresAt) tokens.invalidate(this.#presented)
     tokens.get(documentName, 'refresh').then(token => {
-      if (this.#phase !== 'open' || token.expiresAt <= this.#presented.expiresAt) return
-      this.#presented = token
-      this.carrier.send(authTokenFrame(this.address, token.value))
+      if (this.#phase !== 'open') return
+      if (token.expiresAt > this.#presented.expiresAt) this.#presented = token
+      this.carrier.send(authTokenFrame(this.address, this.#presented.value))
     }, () => {})
   }
 
   /** Enter `ended` (once: returns whether this call did it) and leave the socket. */
-  #leave (): boolean {
+  #leave (byServer = false): boolean {
     if (this.#phase === 'ended') return false
     this.#phase = 'ended'
     clearTimeout(this.#deadline)
-    this.carrier.detach(this)
+    this.carrier.detach(this, byServer)
     return true
   }
 }

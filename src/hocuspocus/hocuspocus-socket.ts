@@ -24,13 +24,20 @@ export class HocuspocusSocket implements Carrier {
   readonly #connection: Connection
   readonly #documents = new Map<string, DocumentLink>()
   readonly #onGone: () => void
+  readonly #linger: number
+  #lingering: ReturnType<typeof setTimeout> | undefined
   open = false
   #gone = false
   #sessions = 0
 
-  /** Throws what the WebSocket constructor throws. `request` gives the socket its URL's token and options. */
-  constructor (request: DialRequest, onGone: () => void) {
+  /**
+   * Throws what the WebSocket constructor throws. `request` gives the socket its URL's token and options.
+   * `linger` (ms): how long the socket stays open after the server ended its last document, for that
+   * document's provider to come back (a 4002 at expiry answered with a fresh token) without a new socket.
+   */
+  constructor (request: DialRequest, onGone: () => void, linger = 0) {
     this.#onGone = onGone
+    this.#linger = linger
     this.#connection = openSocket(request, {
       open: () => {
         this.open = true
@@ -51,6 +58,7 @@ export class HocuspocusSocket implements Carrier {
     // A second provider of the same document on this socket needs an address of its own (`name\0session`).
     const address = this.#documents.has(request.documentName) ? `${request.documentName}\0${++this.#sessions}` : request.documentName
     const link = new DocumentLink(address, this, request, listener)
+    clearTimeout(this.#lingering)
     this.#documents.set(address, link)
     if (this.open) link.authenticate()
     return link
@@ -60,10 +68,12 @@ export class HocuspocusSocket implements Carrier {
     this.#connection.send(frame as Uint8Array<ArrayBuffer>)
   }
 
-  detach (link: DocumentLink): void {
+  detach (link: DocumentLink, byServer: boolean): void {
     if (this.#documents.get(link.address) !== link) return
     this.#documents.delete(link.address)
-    if (this.#documents.size === 0) this.#end(() => {})
+    if (this.#documents.size > 0) return
+    if (byServer && this.#linger > 0) this.#lingering = setTimeout(() => this.#documents.size === 0 && this.#end(() => {}), this.#linger)
+    else this.#end(() => {})
   }
 
   /** Close the socket under its documents, which hear of it as a drop. */
@@ -94,6 +104,7 @@ export class HocuspocusSocket implements Carrier {
   #end (news: (listener: LinkListener) => void): void {
     if (this.#gone) return
     this.#gone = true
+    clearTimeout(this.#lingering)
     const links = this.#links()
     this.#documents.clear()
     this.#connection.end()

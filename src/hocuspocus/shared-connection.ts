@@ -36,6 +36,12 @@ export interface SharedConnection extends Framing {
   destroy(): void
 }
 
+/**
+ * How long a socket whose last live document the server closed stays open for it to come back: a first 4002
+ * is retried at once with a fresh token, so a backend round trip is enough.
+ */
+const LINGER = 5000
+
 /** Options of the provider that belong to the shared connection when one is given. */
 const SOCKET_OPTIONS = ['getToken', 'tokenSource', 'tokenTransport', 'tokenProtocol', 'tokenQueryParam', 'refreshMargin', 'tokenTimeout', 'handshakeTimeout', 'protocols', 'WebSocketPolyfill', 'framing']
 
@@ -72,7 +78,7 @@ export function createSharedConnection (url: string, options: SharedConnectionOp
     const key = socketUrlOf(request).href
     const found = sockets.get(key)
     if (found !== undefined && !found.gone) return found
-    const socket = new HocuspocusSocket(request, () => { if (sockets.get(key) === socket) sockets.delete(key) })
+    const socket = new HocuspocusSocket(request, () => { if (sockets.get(key) === socket) sockets.delete(key) }, LINGER)
     sockets.set(key, socket)
     return socket
   }

@@ -61,17 +61,21 @@ test('PermissionDenied 4002 on a shared socket: both documents retry with one fr
   })
 })
 
-test('tokens expired by the server (in-band CLOSE 4002 Token expired): every document of the shared socket comes back', { timeout: 20_000 }, async () => {
+test('tokens expired by the server (in-band CLOSE 4002 Token expired): every document of the shared socket comes back, on the same socket', { timeout: 20_000 }, async () => {
   await withDataplane({}, async dp => {
     const shared = sharedOnDataplane(dp)
     const docs = [shared.open('x1'), shared.open('x2'), shared.open('x3')]
     const peer = client(dp, 'x2')
     try {
       await Promise.all([...docs, peer].map(async c => await synced(c.provider)))
+      const socket = docs[0]!.provider.ws
       const closes = docs.map(async d => await next(d.provider, 'connection-close'))
       dp.expireTokens()
       for (const [event] of await Promise.all(closes)) assert.deepEqual(event, { code: 4002, reason: 'Token expired' })
       await Promise.all([...docs, peer].map(async c => await synced(c.provider)))
+      // the socket stayed open for its documents to come back with a fresh token (it lingers when the server closes its last one)
+      for (const d of docs) assert.equal(d.provider.ws, socket)
+      assert.equal(shared.shared.sockets, 1)
       docs[1]!.doc.getText('text').insert(0, 'after expiry')
       await converge([docs[1]!.doc, peer.doc], t => t === 'after expiry')
       assert.ok(shared.tokenCalls >= 2 && shared.tokenCalls <= 3, `token calls: ${shared.tokenCalls}`)
