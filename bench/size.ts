@@ -8,8 +8,8 @@
  * - own code: lib0, y-protocols and @hocuspocus/common external (what each package adds to an app that
  *   already has Yjs and its protocols);
  * - with lib0 and y-protocols bundled, yjs external.
- * Code that few sessions need is loaded by dynamic imports: the judging of redirects and discovery
- * (dist/chunks/redirect.production.js) and, within it, the public-suffix list (tldts), needed only for a
+ * Code that few sessions need is loaded by dynamic imports: make-before-break (dist/chunks/handover.production.js),
+ * the judging of redirects and discovery (dist/chunks/redirect.production.js) and, within it, the public-suffix list (tldts), needed only for a
  * redirect to another host outside wiresocket.net. Neither is in the entry; each is shown as its own row. Exits 1 when ours is larger on
  * either measure. The Hocuspocus framing (y-wiresocket/hocuspocus, issue 13) is a separate entry that the
  * default one does not contain: an app using it ships both, shown beside @hocuspocus/provider for
@@ -139,6 +139,7 @@ export const measureSizes = async (): Promise<{ own: [Measured, Measured]; bundl
 /** When each lazy chunk of the browser entry is loaded (the docs say the same). */
 const chunkLoads = (fileName: string): string => {
   if (fileName.startsWith('chunks/redirect.')) return 'on the first 4009 redirect, REGION: redirect or discovery'
+  if (fileName.startsWith('chunks/handover.')) return "once a server closed a socket at exp (4002 Token expired), or at construction with handover: 'always'"
   throw new Error(`bench/size.ts: say when ${fileName} is loaded`)
 }
 

@@ -37,9 +37,13 @@ export class Links {
   #handover: Handover | null = null
   #Handover: typeof Handover | null = null
 
-  constructor (readonly owner: LinksOwner, readonly on: LiveListener) {}
+  readonly #owner: LinksOwner
+  readonly #on: LiveListener
 
-  get replacing (): boolean { return this.#handover !== null }
+  constructor (owner: LinksOwner, on: LiveListener) {
+    this.#owner = owner
+    this.#on = on
+  }
 
   /** Load the make-before-break code (a lazy chunk), so that the next fresh token can use it. */
   enableHandover (): void {
@@ -57,7 +61,7 @@ export class Links {
     const Class = this.#Handover
     if (Class === null || this.#handover !== null) return
     try {
-      this.#handover = new Class(this.#dial(token), token, this.owner.handshakeTimeout, () => this.owner.step(() => this.abandon()))
+      this.#handover = new Class(this.#dial(token), token, this.#owner.handshakeTimeout, () => this.#owner.step(() => this.abandon()))
     } catch {}
   }
 
@@ -79,7 +83,8 @@ export class Links {
   }
 
   #dial (token: Token): Link {
-    const { owner, on } = this
+    const owner = this.#owner
+    const on = this.#on
     const live = (): boolean => link === this.live
     const link: Link = owner.dial(token, {
       open: () => owner.step(() => live() ? on.open() : this.#handover?.opened(owner.peer)),
@@ -97,7 +102,7 @@ export class Links {
     if (handover?.connection !== link) return
     let caughtUp: boolean
     try {
-      caughtUp = handover.receive(this.owner.peer, this.owner.peer.messageHandlers, data)
+      caughtUp = handover.receive(this.#owner.peer, this.#owner.peer.messageHandlers, data)
     } catch {
       return this.abandon()
     }
@@ -108,6 +113,6 @@ export class Links {
     this.live = handover.settle()
     this.token = handover.token
     old?.end()
-    this.on.swapped(handover.token)
+    this.#on.swapped(handover.token)
   }
 }
