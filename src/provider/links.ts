@@ -56,10 +56,13 @@ export class Links {
     this.token = token
   }
 
-  /** Open a replacement presenting `token`, if the handover code is loaded; the live link carries on meanwhile. */
+  /**
+   * A fresh token arrived: open a replacement presenting it, if the handover code is loaded and the token
+   * outlives the live link's; the live link carries on meanwhile.
+   */
   replace (token: Token): void {
     const Class = this.#Handover
-    if (Class === null || this.#handover !== null) return
+    if (Class === null || this.#handover !== null || this.token === null || token.expiresAt <= this.token.expiresAt) return
     try {
       this.#handover = new Class(this.#dial(token), token, this.#owner.handshakeTimeout, () => this.#owner.step(() => this.abandon()))
     } catch {}

@@ -8,7 +8,7 @@ import { transitions, type ConnectionState, type ProviderAwareness } from './eve
 import { Stepped } from './stepped.ts'
 import { DEV } from './dev.ts'
 import type { WireSocketLimits } from '../contract/claims.ts'
-import { AttemptWindow } from './backoff.ts'
+import { RetryTimer } from './backoff.ts'
 import { CrossTab } from './cross-tab.ts'
 import { createTokenSource, type TokenSource } from './token-source.ts'
 import { TokenHold } from './token-hold.ts'
@@ -19,7 +19,7 @@ import {
   type ClosedKind, type Counters, type PolicyOptions, type Verdict,
 } from './policy.ts'
 import { encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
-import { MAX_DELAY, validate, type CloseEventLike, type WebSocketLike, type WireSocketProviderOptions } from './options.ts'
+import { validate, type CloseEventLike, type WebSocketLike, type WireSocketProviderOptions } from './options.ts'
 
 export type { ClosedKind, LimitKind } from './policy.ts'
 export type { ConnectionState, ProviderAwareness, WireSocketProviderEvents } from './events.ts'
@@ -56,7 +56,6 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   messageHandlers: MessageHandler[] = messageHandlers.slice()
   /** Whether a connection is wanted (y-websocket's meaning). */
   shouldConnect = false
-  ws: WebSocketLike | null = null
   wsLastMessageReceived = 0
 
   #state: ConnectionState = 'idle'
@@ -69,16 +68,13 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   readonly #links: Links
   /** How this provider's messages travel, when not in y-websocket framing on a socket of its own. */
   readonly #framing: Framing | undefined
-  readonly #leaveFraming: (() => void) | undefined
-  readonly #attempts = new AttemptWindow()
+  /** The wait before the next attempt. */
+  readonly #retry = new RetryTimer()
   readonly #crossTab: CrossTab
-  readonly #releaseAwareness: () => void
-  readonly #intervals: Array<ReturnType<typeof setInterval>>
+  /** Undoes what the constructor attached to the outside world: listeners, intervals, the awareness, the framing. */
+  readonly #detach: () => void
   readonly #route: Route
   #pending: AbortController | null = null
-  /** The retry wait. */
-  #timer: ReturnType<typeof setTimeout> | undefined
-  #wakeOnOnline = false
   /** Bumped whenever an attempt is superseded, so that late token, discovery or redirect answers are ignored. */
   #generation = 0
 
@@ -93,7 +89,6 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#route = new Route(new URL(this.bcChannel), documentName, options.allowedRedirectHosts, move => this.emit('redirect', [move]))
     const { awareness, release } = ownAwareness(doc, options.awareness)
     this.awareness = awareness as ProviderAwareness
-    this.#releaseAwareness = release
     this.params = options.params ?? {}
     this.protocols = options.protocols ?? []
     this.shouldReconnect = options.shouldReconnect ?? defaultShouldReconnect
@@ -109,10 +104,11 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#hold = new TokenHold(this.#tokens, documentName,
       token => {
         this.emit('token', [{ expiresAt: token.expiresAt, claims: token.claims }])
-        this.step(() => this.#handOver(token))
+        // the server will close the live socket at its token's `exp`: replace it first (links.ts)
+        this.step(() => this.#state === 'open' && this.#synced && this.#links.replace(token))
       },
       error => this.emit('token-error', [{ error, retryIn: null }]))
-    this.#leaveFraming = framing?.adopt?.(this)
+    const leaveFraming = framing?.adopt?.(this)
     this.#links = new Links({ peer: this, dial: (token, listener) => this.#dial(token, listener), step: run => this.step(run), handshakeTimeout: options.handshakeTimeout ?? 10_000 }, {
       open: () => this.#onOpen(),
       message: data => this.#onMessage(data),
@@ -125,7 +121,6 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       },
       drop: error => this.#drop(error),
       swapped: token => {
-        this.ws = this.#links.live!.socket
         this.wsLastMessageReceived = Date.now()
         // A server that removes our presence when the old socket closes (instead of passing it on) sees it again at once.
         this.#send(encodeAwareness(this.awareness, bumpOwn(this.awareness)))
@@ -133,19 +128,32 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       },
     })
     if (framing === undefined && options.handover === 'always') this.#links.enableHandover()
-    doc.on('update', this.#onDocUpdate)
-    this.awareness.on('update', this.#onAwarenessUpdate)
-    globalThis.addEventListener?.('online', this.#onOnline)
+    const onDocUpdate = (update: Uint8Array, origin: unknown): void => { if (origin !== this) this.#broadcast(encodeUpdate(update)) }
+    const onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => this.#broadcast(encodeAwareness(this.awareness, added.concat(updated, removed)))
+    const onOnline = (): void => this.step(() => { if (this.#state === 'waiting') this.#retry.online() })
+    doc.on('update', onDocUpdate)
+    this.awareness.on('update', onAwarenessUpdate)
+    globalThis.addEventListener?.('online', onOnline)
     const resync = options.resyncInterval ?? -1
-    this.#intervals = [
+    const intervals = [
       setInterval(() => this.#state === 'open' && Date.now() - this.wsLastMessageReceived > SILENCE_LIMIT && this.step(() => this.#drop()), SILENCE_LIMIT / 10),
       ...resync > 0 ? [setInterval(() => this.#send(encodeSyncStep1(doc)), resync)] : [],
     ]
+    this.#detach = () => {
+      intervals.forEach(clearInterval)
+      globalThis.removeEventListener?.('online', onOnline)
+      doc.off('update', onDocUpdate)
+      this.awareness.off('update', onAwarenessUpdate)
+      release()
+      leaveFraming?.()
+    }
     if (options.connect ?? true) this.connect()
   }
 
   /** Where the machine is; changed only by the provider's own transitions. */
   get state (): ConnectionState { return this.#state }
+  /** The current socket (y-websocket's `ws`); shared with other documents on a shared connection. */
+  get ws (): WebSocketLike | null { return this.#links.live?.socket ?? null }
   /** The URL of the current (or next) connection. Never contains a token. */
   get url (): string { return this.#route.url(this.params).href }
   get wsconnected (): boolean { return this.#state === 'open' }
@@ -197,12 +205,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       this.disconnect()
       // first: app listeners that the teardown below triggers (awareness 'change') find it destroyed
       this.#enter('destroyed')
-      this.#intervals.forEach(clearInterval)
-      globalThis.removeEventListener?.('online', this.#onOnline)
-      this.doc.off('update', this.#onDocUpdate)
-      this.awareness.off('update', this.#onAwarenessUpdate)
-      this.#releaseAwareness()
-      this.#leaveFraming?.()
+      this.#detach()
       super.destroy()
     })
   }
@@ -226,21 +229,15 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#generation++
     this.#pending?.abort()
     this.#pending = null
-    clearTimeout(this.#timer)
+    this.#retry.cancel()
     if (this.#links.live !== null) this.#endSocket(null)
   }
 
   /** Start an attempt after `delay` (ms), subject to the attempts-per-minute ceiling. Returns the real wait. */
   #schedule (delay: number, reason: TokenReason, wakeOnOnline = true): number {
-    // setTimeout fires at once for anything past 2^31−1 ms: never ask it to wait longer
-    const wait = Math.min(MAX_DELAY, this.#attempts.admit(delay))
-    if (wait > 0) {
-      this.#enter('waiting')
-      this.#wakeOnOnline = wakeOnOnline
-      this.#timer = setTimeout(() => this.step(() => this.#attempt(reason)), wait)
-    } else {
-      this.#attempt(reason)
-    }
+    const wait = this.#retry.arm(delay, wakeOnOnline, () => this.step(() => this.#attempt(reason)))
+    if (wait > 0) this.#enter('waiting')
+    else this.#attempt(reason)
     return wait
   }
 
@@ -286,7 +283,6 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       // e.g. a polyfill that rejects the URL; reported like a failed handshake, never with the URL (it may hold the token)
       return this.#drop(new Error(DEV ? 'could not create the WebSocket' : 'WebSocket', { cause: (error as Error | null)?.name }))
     }
-    this.ws = this.#links.live!.socket
     this.#enter('connecting')
   }
 
@@ -294,12 +290,6 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   #dial (token: Token, listener: LinkListener): Link {
     const request = dialRequest(this.#options, this.#route.url(this.params), this.roomname, token, this.#tokens, this.protocols)
     return this.#framing?.dial(request, listener) ?? openSocket(request, listener)
-  }
-
-  /** A fresh token arrived: if the server will close the live socket at its token's `exp`, replace it first (links.ts). */
-  #handOver (token: Token): void {
-    const expiring = this.#links.token
-    if (this.#state === 'open' && this.#synced && expiring !== null && token.expiresAt > expiring.expiresAt) this.#links.replace(token)
   }
 
   #onOpen (): void {
@@ -345,7 +335,6 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   /** Forget the socket: detach it, close it, and tell listeners. Leaves the machine in `waiting`. */
   #endSocket (event: CloseEventLike | null): void {
     this.#links.end()
-    this.ws = null
     const wasOpen = this.#state === 'open'
     this.#enter('waiting')
     this.emit('connection-close', [event, this])
@@ -381,9 +370,8 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       this.#route.pendingRegion = to.region
       return this.#schedule(0, 'connect')
     }
-    // Judging a host may take the public-suffix list's loading: wait (not woken by `online`), then go or stop.
+    // Judging a host may take the public-suffix list's loading: wait (no timer armed, so not woken by `online`), then go or stop.
     const generation = this.#generation
-    this.#wakeOnOnline = false
     void this.#route.allows(to.url).then(allowed => this.step(() => {
       if (generation !== this.#generation) return
       if (!allowed) return this.#enterClosed(event, 'redirect')
@@ -408,18 +396,4 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#send(message)
     this.#crossTab.publish(message)
   }
-
-  readonly #onDocUpdate = (update: Uint8Array, origin: unknown): void => {
-    if (origin !== this) this.#broadcast(encodeUpdate(update))
-  }
-
-  readonly #onAwarenessUpdate = ({ added, updated, removed }: { added: number[]; updated: number[]; removed: number[] }): void => {
-    this.#broadcast(encodeAwareness(this.awareness, added.concat(updated, removed)))
-  }
-
-  readonly #onOnline = (): void => this.step(() => {
-    if (this.#state !== 'waiting' || !this.#wakeOnOnline) return
-    clearTimeout(this.#timer)
-    this.#attempt('retry')
-  })
 }
