@@ -2,7 +2,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { localExpiry } from '../../src/provider/token.ts'
-import { AttemptWindow, jittered, slow } from '../../src/provider/backoff.ts'
+import { AttemptWindow, jittered, RetryTimer, slow } from '../../src/provider/backoff.ts'
 import { isRedirectAllowed } from '../../src/provider/redirect.ts'
 import { parseRedirect } from '../../src/contract/close-codes.ts'
 import { decodeJwt } from 'jose'
@@ -68,6 +68,41 @@ test('Backoff: never more than 60 attempts in any minute', () => {
   for (let i = 60; i < starts.length; i++) {
     assert.ok(starts[i]! - starts[i - 60]! >= 60_000, `attempt ${i} came ${starts[i]! - starts[i - 60]!} ms after attempt ${i - 60}`)
   }
+})
+
+test('RetryTimer: a wait of 0 arms nothing; an armed wait runs once, early on `online` only when allowed; cancel and re-arm forget the old run', t => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const timer = new RetryTimer()
+  const runs: string[] = []
+  assert.equal(timer.arm(0, true, () => runs.push('now')), 0)
+  timer.online()
+  t.mock.timers.tick(10_000)
+  assert.deepEqual(runs, [], 'a zero wait is the caller\'s to run')
+  assert.equal(timer.arm(5000, false, () => runs.push('limit')), 5000)
+  timer.online()
+  assert.deepEqual(runs, [], 'a plan-limit wait is not cut short by the network')
+  t.mock.timers.tick(5000)
+  assert.deepEqual(runs, ['limit'])
+  timer.online()
+  assert.deepEqual(runs, ['limit'], 'nothing armed: online runs nothing')
+  timer.arm(3000, true, () => runs.push('drop'))
+  timer.online()
+  t.mock.timers.tick(3000)
+  assert.deepEqual(runs, ['limit', 'drop'], 'woken early, and only once')
+  timer.arm(3000, true, () => runs.push('stale'))
+  timer.arm(1000, true, () => runs.push('latest'))
+  t.mock.timers.tick(3000)
+  timer.arm(2000, true, () => runs.push('cancelled'))
+  timer.cancel()
+  t.mock.timers.tick(2000)
+  assert.deepEqual(runs, ['limit', 'drop', 'latest'])
+})
+
+test('RetryTimer: waits are clamped to what setTimeout honours (2^31-1 ms)', t => {
+  t.mock.timers.enable({ apis: ['setTimeout'] })
+  const timer = new RetryTimer()
+  assert.equal(timer.arm(60 * 24 * 3600 * 1000, false, () => {}), 2 ** 31 - 1)
+  timer.cancel()
 })
 
 test('parseRedirect reads REDIRECT: URLs and REGION: names, nothing else', () => {
