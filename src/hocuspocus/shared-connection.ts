@@ -1,4 +1,5 @@
-import { check } from '../provider/options.ts'
+import { check, checkRules } from '../provider/options.ts'
+import { DEV } from '../provider/dev.ts'
 import type { WebSocketConstructor } from '../provider/options.ts'
 import type { DialRequest, Framing } from '../provider/link.ts'
 import { createTokenSource, type TokenSource } from '../provider/token-source.ts'
@@ -58,15 +59,14 @@ export function createSharedConnection (url: string, options: SharedConnectionOp
   try {
     protocol = new URL(url).protocol
   } catch {}
-  check(typeof url === 'string' && (protocol === 'ws:' || protocol === 'wss:'), 'createSharedConnection: url', 'a ws:// or wss:// URL')
-  checkOption(typeof options === 'object' && options !== null, 'options', 'an object with getToken or tokenSource')
-  checkOption((options.getToken === undefined) !== (options.tokenSource === undefined), 'getToken', 'given, or tokenSource, but not both')
+  check(typeof url === 'string' && (protocol === 'ws:' || protocol === 'wss:'), 'createSharedConnection: url', DEV ? 'a ws:// or wss:// URL' : '')
+  checkOption(typeof options === 'object' && options !== null, 'options', DEV ? 'an object with getToken or tokenSource' : '')
+  // the provider's rules, for the options the two share (the token's transport, timeouts, protocols, the polyfill)
+  checkRules(options as Record<string, unknown>, 'createSharedConnection')
+  checkOption((options.getToken === undefined) !== (options.tokenSource === undefined), 'getToken', DEV ? 'given, or tokenSource, but not both' : '')
   const { tokenTransport = 'subprotocol', handshakeTimeout = 10_000 } = options
-  checkOption(['subprotocol', 'query', 'in-band'].includes(tokenTransport), 'tokenTransport', '"subprotocol", "query" or "in-band"')
-  checkOption(Number.isFinite(handshakeTimeout) && handshakeTimeout >= 1, 'handshakeTimeout', 'a number of milliseconds, at least 1')
-  checkOption(options.protocols === undefined || (Array.isArray(options.protocols) && options.protocols.every(p => typeof p === 'string')), 'protocols', 'an array of strings')
   const WebSocketClass = options.WebSocketPolyfill ?? globalThis.WebSocket as WebSocketConstructor | undefined
-  checkOption(typeof WebSocketClass === 'function', 'WebSocketPolyfill', 'given where there is no global WebSocket (in Node: the ws package)')
+  checkOption(typeof WebSocketClass === 'function', 'WebSocketPolyfill', DEV ? 'given where there is no global WebSocket (in Node: the ws package)' : '')
   const tokenSource = options.tokenSource ?? createTokenSource(options.getToken!, { refreshMargin: options.refreshMargin, timeout: options.tokenTimeout })
   const serverUrl = url.replace(/\/+$/, '')
   /** Open sockets by URL (without token): one per region and set of `params`. */
@@ -103,10 +103,10 @@ export function createSharedConnection (url: string, options: SharedConnectionOp
     afterClose: afterHocuspocusClose,
     validate (providerOptions, providerUrl) {
       const given = providerOptions as Record<string, unknown>
-      check(!destroyed, 'WireSocketProvider: option "connection"', 'a shared connection that is not destroyed')
-      check(providerUrl.replace(/\/+$/, '') === serverUrl, 'WireSocketProvider: option "connection"', `a shared connection for ${providerUrl} (this one is for ${serverUrl})`)
+      check(!destroyed, 'WireSocketProvider: option "connection"', DEV ? 'a shared connection that is not destroyed' : '')
+      check(providerUrl.replace(/\/+$/, '') === serverUrl, 'WireSocketProvider: option "connection"', DEV ? `a shared connection for ${providerUrl} (this one is for ${serverUrl})` : '')
       for (const name of SOCKET_OPTIONS) {
-        check(given[name] === undefined, `WireSocketProvider: option "${name}"`, 'left out with a shared connection (give it to createSharedConnection)')
+        check(given[name] === undefined, `WireSocketProvider: option "${name}"`, DEV ? 'left out with a shared connection (give it to createSharedConnection)' : '')
       }
     },
     adopt (provider) {

@@ -120,6 +120,13 @@ export const check = (ok: boolean, subject: string, expected: string): void => {
 
 const checkOption = (ok: boolean, option: string, expected: string): void => check(ok, `WireSocketProvider: option "${option}"`, expected)
 
+/** Check every option `o` has against the rules above (a shared connection's options share them), naming `owner` in errors. */
+export const checkRules = (o: Record<string, unknown>, owner: string): void => {
+  for (const [test, expected, names] of rules) {
+    for (const key of names.split(' ')) check(test(o[key]), `${owner}: option "${key}"`, expected)
+  }
+}
+
 /** Validate everything at construction, so that a mistake fails loudly here and not at 3 a.m. in a reconnect. */
 export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown, options: unknown): void => {
   let protocol: string | undefined
@@ -132,9 +139,7 @@ export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown
   checkOption(typeof options === 'object' && options !== null, 'options', DEV ? 'an object with getToken or tokenSource' : '')
   const o = options as Record<string, unknown>
   checkOption([o.getToken, o.tokenSource, o.connection].filter(v => v !== undefined).length === 1, 'getToken', DEV ? 'given, or tokenSource, or connection: exactly one' : '')
-  for (const [test, expected, names] of rules) {
-    for (const key of names.split(' ')) checkOption(test(o[key]), key, expected)
-  }
+  checkRules(o, 'WireSocketProvider')
   checkOption(o.tokenTransport !== 'in-band' || o.framing !== undefined, 'tokenTransport', DEV ? '"subprotocol" or "query" (or "in-band", with the Hocuspocus framing)' : '')
   checkOption(o.WebSocketPolyfill !== undefined || o.connection !== undefined || typeof WebSocket === 'function', 'WebSocketPolyfill', DEV ? 'given where there is no global WebSocket (in Node: the ws package)' : '')
 }
