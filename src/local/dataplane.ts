@@ -113,7 +113,6 @@ export async function startLocalDataplane (options: LocalDataplaneOptions = {}):
     sessionLimits,
     defaultApp: () => defaultApp,
     regionUrl: region => regionServers.get(region)?.url,
-    handshakes,
     recordHandshake: record => {
       handshakes.push(record)
       // In place: `handshakes` is the array callers hold.

@@ -6,8 +6,9 @@
 import { decodeJwt } from 'jose'
 import { normalizeClaims, type WireSocketClaims } from '../contract/claims.ts'
 import { verifyRs256 } from './keys.ts'
-import { appKeyOf, type Registry } from './registry.ts'
-import { API_SCOPE, AUDIENCE, type TokenIssuer } from './tokens.ts'
+import type { TokenAuthority } from './context.ts'
+import { appKeyOf } from './registry.ts'
+import { API_SCOPE, AUDIENCE } from './tokens.ts'
 import type { LocalApp } from './types.ts'
 
 export interface VerifiedToken {
@@ -29,7 +30,7 @@ const audienceMatches = (aud: string | string[] | undefined): boolean =>
 
 export const verifyAccessToken = async (
   token: string,
-  deps: { registry: Registry; issuer: TokenIssuer; now: () => number }
+  deps: TokenAuthority
 ): Promise<VerifyResult> => {
   const invalid: VerifyResult = { ok: false, defect: 'invalid' }
   let unverified: Record<string, unknown>
