@@ -4,19 +4,13 @@
  * `startLocalDataplane` builds one object holding them all and hands each part that object.
  */
 import type { WebSocket } from 'ws'
+import type { ResolvedRateLimits } from './dataplane-options.ts'
 import type { DocumentStore } from './documents.ts'
 import type { SlidingWindow } from './rate-limit.ts'
 import type { Registry } from './registry.ts'
 import type { DocumentSession, SessionLimits } from './document-session.ts'
 import type { TokenIssuer } from './tokens.ts'
 import type { HandshakeRecord, LocalApp } from './types.ts'
-
-export interface ResolvedRateLimits {
-  connectPerMinute: number
-  discoveryPerMinute: number
-  usagePerMinute: number
-  jwksPer10Minutes: number
-}
 
 /** Who is connected to what. */
 export interface LiveState {
