@@ -24,7 +24,7 @@ export interface OpenSockets {
   sockets: Set<WebSocket>
 }
 
-/** Whom tokens come from and how they are checked. */
+/** Whom tokens come from and how they are checked (what verify.ts's `VerifierDeps` asks for). */
 export interface TokenAuthority {
   registry: Registry
   issuer: TokenIssuer

@@ -17,8 +17,7 @@ import { DocumentSession, InvalidPayload, PolicyViolation, type CloseRequest, ty
 import type { DocumentEntry } from './documents.ts'
 import { SocketWriter } from './socket-writer.ts'
 import { toBytes } from './sync-session.ts'
-import type { Auth } from './token-check.ts'
-import type { VerifiedToken } from './verify.ts'
+import type { Auth, VerifiedToken } from './verify.ts'
 
 /** What one Hocuspocus socket reads of the shared state: its bounds, the token policy, the clock. */
 export type HocuspocusContext = Pick<SocketBounds, 'maxBufferedBytes' | 'maxDocumentsPerSocket' | 'firstFrameTimeout' | 'sessionLimits'> &

@@ -23,8 +23,7 @@ import { HocuspocusConnection } from './hocuspocus-connection.ts'
 import type { DocumentEntry } from './documents.ts'
 import type { DocumentSession, SessionHooks } from './document-session.ts'
 import type { HandshakeRecord } from './types.ts'
-import { checkToken } from './token-check.ts'
-import type { VerifiedToken } from './verify.ts'
+import { checkToken, type VerifiedToken } from './verify.ts'
 
 export class RegionServer {
   readonly server: Server

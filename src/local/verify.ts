@@ -5,10 +5,11 @@
  */
 import { decodeJwt } from 'jose'
 import { normalizeClaims, type WireSocketClaims } from '../contract/claims.ts'
+import { CloseCode, CloseReason } from '../contract/close-codes.ts'
+import type { CloseRequest } from './document-session.ts'
 import { verifyRs256 } from './keys.ts'
-import type { TokenAuthority } from './context.ts'
-import { appKeyOf } from './registry.ts'
-import { API_SCOPE, AUDIENCE } from './tokens.ts'
+import { appKeyOf, type Registry } from './registry.ts'
+import { API_SCOPE, AUDIENCE, type TokenIssuer } from './tokens.ts'
 import type { LocalApp } from './types.ts'
 
 export interface VerifiedToken {
@@ -17,6 +18,13 @@ export interface VerifiedToken {
   appKey: string
   /** When the token expires, in ms on the dataplane's clock. */
   expiresAtMs: number
+}
+
+/** What verification reads: the key rings, the issuer's forced expiries, the clock. */
+export interface VerifierDeps {
+  registry: Registry
+  issuer: TokenIssuer
+  now: () => number
 }
 
 export type VerifyResult = { ok: true; token: VerifiedToken } | { ok: false; defect: 'invalid' | 'expired' }
@@ -30,7 +38,7 @@ const audienceMatches = (aud: string | string[] | undefined): boolean =>
 
 export const verifyAccessToken = async (
   token: string,
-  deps: TokenAuthority
+  deps: VerifierDeps
 ): Promise<VerifyResult> => {
   const invalid: VerifyResult = { ok: false, defect: 'invalid' }
   let unverified: Record<string, unknown>
@@ -74,4 +82,28 @@ export const originAllowed = (origin: string | null, allowedDomains: string[]): 
     return false
   }
   return allowedDomains.some(domain => domain.toLowerCase() === host)
+}
+
+export type Auth = { ok: true; token: VerifiedToken | undefined } | { ok: false; close: CloseRequest }
+
+/**
+ * A token presented at a handshake (or in a Hocuspocus Auth), checked in the order a client can act on:
+ * missing (4001), invalid or expired (4002), origin (4003).
+ */
+export const checkToken = async (
+  deps: VerifierDeps & { authenticate: boolean },
+  token: string | undefined,
+  origin: string | null
+): Promise<Auth> => {
+  if (!deps.authenticate) return { ok: true, token: undefined }
+  if (token === undefined) return { ok: false, close: { code: CloseCode.MissingToken, reason: CloseReason.missingToken } }
+  const result = await verifyAccessToken(token, deps)
+  if (!result.ok) {
+    const reason = result.defect === 'expired' ? CloseReason.tokenExpired : CloseReason.invalidToken
+    return { ok: false, close: { code: CloseCode.InvalidToken, reason } }
+  }
+  if (!originAllowed(origin, result.token.claims.allowedDomains)) {
+    return { ok: false, close: { code: CloseCode.Forbidden, reason: CloseReason.originNotAllowed } }
+  }
+  return { ok: true, token: result.token }
 }
