@@ -1,5 +1,10 @@
-/** The state shared by every region server of one local dataplane (one process = one "cluster"). */
+/**
+ * The state shared by every region server of one local dataplane (one process = one "cluster"), in the
+ * groups its parts ask for. Each module names the groups (or the fields of one) that it really uses;
+ * `startLocalDataplane` builds one object holding them all and hands each part that object.
+ */
 import type { WebSocket } from 'ws'
+import type { ResolvedRateLimits } from './dataplane-options.ts'
 import type { DocumentStore } from './documents.ts'
 import type { SlidingWindow } from './rate-limit.ts'
 import type { Registry } from './registry.ts'
@@ -7,29 +12,44 @@ import type { DocumentSession, SessionLimits } from './document-session.ts'
 import type { TokenIssuer } from './tokens.ts'
 import type { HandshakeRecord, LocalApp } from './types.ts'
 
-export interface ResolvedRateLimits {
-  connectPerMinute: number
-  discoveryPerMinute: number
-  usagePerMinute: number
-  jwksPer10Minutes: number
-}
-
-export interface DataplaneContext {
-  registry: Registry
-  issuer: TokenIssuer
-  documents: DocumentStore
+/** Who is connected to what. */
+export interface LiveState {
   /** Accepted sessions (one client on one document), across all regions and framings. */
   sessions: Set<DocumentSession>
-  /** Every upgraded socket, accepted or being rejected, so that close()/dropConnections() reach all. */
+  documents: DocumentStore
+}
+
+/** Every upgraded socket, accepted or being rejected, so that close()/dropConnections() reach all. */
+export interface OpenSockets {
   sockets: Set<WebSocket>
+}
+
+/** Whom tokens come from and how they are checked (what verify.ts's `VerifierDeps` asks for). */
+export interface TokenAuthority {
+  registry: Registry
+  issuer: TokenIssuer
+  now: () => number
+}
+
+/** How strictly clients are held to their tokens. */
+export interface AccessPolicy {
+  authenticate: boolean
+  closeOnExpiry: boolean
+  /** The app a client belongs to when it presented no token (authentication off). */
+  defaultApp: () => LocalApp
+}
+
+export interface RateLimiting {
   /** Client sync updates per app key over a sliding 60 s window (4006). */
   opsWindow: SlidingWindow
   connectLimiter: SlidingWindow
   discoveryLimiter: SlidingWindow
   usageLimiter: SlidingWindow
   rateLimits: ResolvedRateLimits
-  authenticate: boolean
-  closeOnExpiry: boolean
+}
+
+/** Per-socket and per-client bounds. */
+export interface SocketBounds {
   maxMessageBytes: number
   /** Bytes one socket may have queued before it is closed as a slow consumer. */
   maxBufferedBytes: number
@@ -38,11 +58,24 @@ export interface DataplaneContext {
   /** Documents one Hocuspocus socket may carry (open or being authenticated). */
   maxDocumentsPerSocket: number
   sessionLimits: SessionLimits
-  defaultApp: () => LocalApp
+}
+
+export interface Topology {
   regionUrl: (region: string) => string | undefined
-  /** Newest `maxHandshakeRecords` handshakes, tokens redacted: use `recordHandshake` to add. */
-  handshakes: HandshakeRecord[]
+}
+
+export interface HandshakeLog {
+  /** Keeps the newest `maxHandshakeRecords` handshakes; the record must already be redacted. */
   recordHandshake: (record: HandshakeRecord) => void
+}
+
+export interface Clock {
   now: () => number
+}
+
+export interface Logger {
   log: (line: string) => void
 }
+
+export interface DataplaneContext extends
+  LiveState, OpenSockets, TokenAuthority, AccessPolicy, RateLimiting, SocketBounds, Topology, HandshakeLog, Clock, Logger {}

@@ -12,17 +12,19 @@ import {
   permissionDeniedFrame, PONG_FRAME, readAuth, syncStatusFrame, tokenRequestFrame,
 } from '../wire/codec.ts'
 import { messageSync } from '../contract/messages.ts'
-import type { DataplaneContext } from './context.ts'
-import { DocumentSession, InvalidPayload, PolicyViolation, type CloseRequest } from './document-session.ts'
+import type { AccessPolicy, Clock, Logger, SocketBounds, TokenAuthority } from './context.ts'
+import { DocumentSession, InvalidPayload, PolicyViolation, type CloseRequest, type SessionHooks } from './document-session.ts'
 import type { DocumentEntry } from './documents.ts'
-import { opsVerdict } from './limits.ts'
-import type { Auth } from './region-server.ts'
 import { SocketWriter } from './socket-writer.ts'
 import { toBytes } from './sync-session.ts'
-import type { VerifiedToken } from './verify.ts'
+import type { Auth, VerifiedToken } from './verify.ts'
+
+/** What one Hocuspocus socket reads of the shared state: its bounds, the token policy, the clock. */
+export type HocuspocusContext = Pick<SocketBounds, 'maxBufferedBytes' | 'maxDocumentsPerSocket' | 'firstFrameTimeout' | 'sessionLimits'> &
+  Pick<AccessPolicy, 'authenticate' | 'closeOnExpiry'> & Pick<TokenAuthority, 'issuer'> & Clock & Logger
 
 export interface HocuspocusDeps {
-  ctx: DataplaneContext
+  ctx: HocuspocusContext
   region: string
   origin: string | null
   /** The token verified at the upgrade, if one came; an Auth with an empty token uses it. */
@@ -31,6 +33,8 @@ export interface HocuspocusDeps {
   authenticate: (token: string | undefined) => Promise<Auth>
   admit: (name: string, token: VerifiedToken | undefined, connection: object) => CloseRequest | { entry: DocumentEntry; appKey: string }
   register: (session: DocumentSession, token: VerifiedToken | undefined) => void
+  /** The region's bookkeeping for every session it admitted (ops window, leaving the document). */
+  sessionHooks: SessionHooks
   /** Close the whole socket with a contract code. */
   reject: (verdict: CloseRequest) => void
 }
@@ -224,13 +228,7 @@ export class HocuspocusConnection {
         this.writer.send(closeFrame(address, inBand(request)))
       },
       terminate: () => this.ws.terminate(),
-    }, {
-      beforeUpdate: s => opsVerdict(this.deps.ctx, s),
-      onEnd: s => {
-        this.deps.ctx.sessions.delete(s)
-        this.deps.ctx.documents.leave(s.entry, s)
-      },
-    }, this.deps.ctx.sessionLimits)
+    }, this.deps.sessionHooks, this.deps.ctx.sessionLimits)
     const open: OpenDocument = { phase: 'open', session, refreshTimer: undefined, checking: false, nextToken: undefined }
     this.documents.set(address, open)
     this.disarmIdle()

@@ -1,7 +1,7 @@
 /** HTTP on each region host (contract §4): `/discovery`, `/usage`, `/health` and `/`. */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { isValidDocumentName } from '../contract/document-name.ts'
-import type { DataplaneContext } from './context.ts'
+import type { AccessPolicy, Clock, LiveState, Logger, RateLimiting, TokenAuthority, Topology } from './context.ts'
 import { documentKeyOf } from './documents.ts'
 import { httpToken } from './handshake.ts'
 import { clientIp, sendJson } from './http-util.ts'
@@ -22,7 +22,11 @@ const CORS = {
 const json = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void =>
   sendJson(res, status, body, { ...CORS, ...headers })
 
-const limited = (ctx: DataplaneContext, limiter: SlidingWindow, limit: number, req: IncomingMessage, res: ServerResponse): boolean => {
+/** What the HTTP routes read: tokens, live counts, the discovery/usage rate limits, where regions are. */
+export type HttpRoutesContext = LiveState & TokenAuthority & Pick<AccessPolicy, 'authenticate' | 'defaultApp'> &
+  Pick<RateLimiting, 'discoveryLimiter' | 'usageLimiter' | 'rateLimits'> & Topology & Clock & Logger
+
+const limited = (ctx: Logger, limiter: SlidingWindow, limit: number, req: IncomingMessage, res: ServerResponse): boolean => {
   if (limiter.hit(clientIp(req), limit).ok) return false
   // Contract §4: every 429 carries Retry-After: 60.
   json(res, 429, { error: 'rate_limited', error_description: 'Too many requests' }, { 'Retry-After': '60' })
@@ -32,7 +36,7 @@ const limited = (ctx: DataplaneContext, limiter: SlidingWindow, limit: number, r
 
 type Caller = { app: LocalApp; limits: WireSocketLimits | undefined }
 
-const authenticate = async (ctx: DataplaneContext, req: IncomingMessage, url: URL, res: ServerResponse): Promise<Caller | undefined> => {
+const authenticate = async (ctx: TokenAuthority & Pick<AccessPolicy, 'authenticate' | 'defaultApp'>, req: IncomingMessage, url: URL, res: ServerResponse): Promise<Caller | undefined> => {
   if (!ctx.authenticate) {
     const app = ctx.defaultApp()
     return { app, limits: app.limits }
@@ -55,7 +59,7 @@ const gauge = (current: number, limit: number | undefined): Record<string, unkno
   return { current, limit: limit ?? null, percent, status: usageStatus(percent) }
 }
 
-export const handleHttp = async (ctx: DataplaneContext, region: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
+export const handleHttp = async (ctx: HttpRoutesContext, region: string, req: IncomingMessage, res: ServerResponse): Promise<void> => {
   const url = new URL(req.url ?? '/', 'http://local')
   if (req.method === 'OPTIONS') {
     res.writeHead(204, CORS)

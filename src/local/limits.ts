@@ -5,19 +5,25 @@
  */
 import { CloseCode, CloseReason } from '../contract/close-codes.ts'
 import type { WireSocketLimits } from '../contract/claims.ts'
-import type { DataplaneContext } from './context.ts'
-import type { DocumentEntry } from './documents.ts'
+import type { DocumentEntry, DocumentStore } from './documents.ts'
 import type { CloseRequest, DocumentSession } from './document-session.ts'
+import type { SlidingWindow } from './rate-limit.ts'
+
+/** What admission counts: the live sessions (and the sockets they run on) and the open documents. */
+export interface AdmissionState {
+  readonly sessions: ReadonlySet<DocumentSession>
+  readonly documents: Pick<DocumentStore, 'activeCount'>
+}
 
 /** Open sockets of an app: a socket carrying several documents (Hocuspocus) counts once. */
-export const connectionsOf = (ctx: DataplaneContext, appKey: string): number => {
+export const connectionsOf = (ctx: Pick<AdmissionState, 'sessions'>, appKey: string): number => {
   const sockets = new Set<object>()
   for (const session of ctx.sessions) if (session.meta.appKey === appKey) sockets.add(session.meta.connection)
   return sockets.size
 }
 
 /** Whether this socket already carries a session of the app (then it is already counted). */
-const isCounted = (ctx: DataplaneContext, appKey: string, connection: object | undefined): boolean => {
+const isCounted = (ctx: Pick<AdmissionState, 'sessions'>, appKey: string, connection: object | undefined): boolean => {
   if (connection === undefined) return false
   for (const session of ctx.sessions) if (session.meta.connection === connection && session.meta.appKey === appKey) return true
   return false
@@ -25,7 +31,7 @@ const isCounted = (ctx: DataplaneContext, appKey: string, connection: object | u
 
 /** 4004 → 4005 → 4008, checked against the state as it is at the moment of joining. */
 export const admissionVerdict = (
-  ctx: DataplaneContext,
+  ctx: AdmissionState,
   appKey: string,
   limits: WireSocketLimits | undefined,
   entry: DocumentEntry | undefined,
@@ -48,7 +54,7 @@ export const admissionVerdict = (
 }
 
 /** One client update against the app's sliding window; the socket that overflows it is closed 4006. */
-export const opsVerdict = (ctx: DataplaneContext, session: DocumentSession): CloseRequest | undefined => {
+export const opsVerdict = (ctx: { readonly opsWindow: SlidingWindow }, session: DocumentSession): CloseRequest | undefined => {
   const limit = session.meta.opsPerMinute
   if (limit === undefined) {
     ctx.opsWindow.add(session.meta.appKey)

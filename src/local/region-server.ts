@@ -23,9 +23,7 @@ import { HocuspocusConnection } from './hocuspocus-connection.ts'
 import type { DocumentEntry } from './documents.ts'
 import type { DocumentSession, SessionHooks } from './document-session.ts'
 import type { HandshakeRecord } from './types.ts'
-import { originAllowed, verifyAccessToken, type VerifiedToken } from './verify.ts'
-
-export type Auth = { ok: true; token: VerifiedToken | undefined } | { ok: false; close: CloseRequest }
+import { checkToken, type VerifiedToken } from './verify.ts'
 
 export class RegionServer {
   readonly server: Server
@@ -100,7 +98,7 @@ export class RegionServer {
     // Contract §6: the path `/` names no document and is for the Hocuspocus framing, whose tokens may
     // come in each document's Auth instead; elsewhere a missing token is refused at once, as always.
     const rootPath = name === ''
-    const auth = rootPath && presented.token === undefined ? { ok: true as const, token: undefined } : await this.authenticate(presented.token, origin)
+    const auth = rootPath && presented.token === undefined ? { ok: true as const, token: undefined } : await checkToken(ctx, presented.token, origin)
     if (socket.destroyed) return
     this.wss.handleUpgrade(req, socket, head, ws => {
       this.pending.delete(socket)
@@ -121,9 +119,10 @@ export class RegionServer {
           origin,
           upgradeToken: auth.token,
           upgradeTokenPresented: presented.token !== undefined,
-          authenticate: token => this.authenticate(token, origin),
+          authenticate: token => checkToken(ctx, token, origin),
           admit: (docName, token, connection) => this.admitDocument(docName, token, connection),
           register: (session, token) => this.register(session, token),
+          sessionHooks: this.sessionHooks(),
           reject,
         }).receive(first)
       }
@@ -157,21 +156,6 @@ export class RegionServer {
     }
     ws.once('message', onFirst)
     ws.once('close', () => clearTimeout(timer))
-  }
-
-  /** Token checks, in the order a client can act on: missing (4001), invalid/expired (4002), origin (4003). */
-  private async authenticate (token: string | undefined, origin: string | null): Promise<Auth> {
-    if (!this.ctx.authenticate) return { ok: true, token: undefined }
-    if (token === undefined) return { ok: false, close: { code: CloseCode.MissingToken, reason: CloseReason.missingToken } }
-    const result = await verifyAccessToken(token, this.ctx)
-    if (!result.ok) {
-      const reason = result.defect === 'expired' ? CloseReason.tokenExpired : CloseReason.invalidToken
-      return { ok: false, close: { code: CloseCode.InvalidToken, reason } }
-    }
-    if (!originAllowed(origin, result.token.claims.allowedDomains)) {
-      return { ok: false, close: { code: CloseCode.Forbidden, reason: CloseReason.originNotAllowed } }
-    }
-    return { ok: true, token: result.token }
   }
 
   /**

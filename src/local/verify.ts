@@ -5,6 +5,8 @@
  */
 import { decodeJwt } from 'jose'
 import { normalizeClaims, type WireSocketClaims } from '../contract/claims.ts'
+import { CloseCode, CloseReason } from '../contract/close-codes.ts'
+import type { CloseRequest } from './document-session.ts'
 import { verifyRs256 } from './keys.ts'
 import { appKeyOf, type Registry } from './registry.ts'
 import { API_SCOPE, AUDIENCE, type TokenIssuer } from './tokens.ts'
@@ -18,6 +20,13 @@ export interface VerifiedToken {
   expiresAtMs: number
 }
 
+/** What verification reads: the key rings, the issuer's forced expiries, the clock. */
+export interface VerifierDeps {
+  registry: Registry
+  issuer: TokenIssuer
+  now: () => number
+}
+
 export type VerifyResult = { ok: true; token: VerifiedToken } | { ok: false; defect: 'invalid' | 'expired' }
 
 const decoder = new TextDecoder()
@@ -29,7 +38,7 @@ const audienceMatches = (aud: string | string[] | undefined): boolean =>
 
 export const verifyAccessToken = async (
   token: string,
-  deps: { registry: Registry; issuer: TokenIssuer; now: () => number }
+  deps: VerifierDeps
 ): Promise<VerifyResult> => {
   const invalid: VerifyResult = { ok: false, defect: 'invalid' }
   let unverified: Record<string, unknown>
@@ -73,4 +82,28 @@ export const originAllowed = (origin: string | null, allowedDomains: string[]): 
     return false
   }
   return allowedDomains.some(domain => domain.toLowerCase() === host)
+}
+
+export type Auth = { ok: true; token: VerifiedToken | undefined } | { ok: false; close: CloseRequest }
+
+/**
+ * A token presented at a handshake (or in a Hocuspocus Auth), checked in the order a client can act on:
+ * missing (4001), invalid or expired (4002), origin (4003).
+ */
+export const checkToken = async (
+  deps: VerifierDeps & { authenticate: boolean },
+  token: string | undefined,
+  origin: string | null
+): Promise<Auth> => {
+  if (!deps.authenticate) return { ok: true, token: undefined }
+  if (token === undefined) return { ok: false, close: { code: CloseCode.MissingToken, reason: CloseReason.missingToken } }
+  const result = await verifyAccessToken(token, deps)
+  if (!result.ok) {
+    const reason = result.defect === 'expired' ? CloseReason.tokenExpired : CloseReason.invalidToken
+    return { ok: false, close: { code: CloseCode.InvalidToken, reason } }
+  }
+  if (!originAllowed(origin, result.token.claims.allowedDomains)) {
+    return { ok: false, close: { code: CloseCode.Forbidden, reason: CloseReason.originNotAllowed } }
+  }
+  return { ok: true, token: result.token }
 }
