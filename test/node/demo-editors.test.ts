@@ -216,6 +216,102 @@ test('persistence: after the dataplane forgot every document, reopening the page
   for (const name of DOCUMENTS) assert.ok(demo.serverHas(name), `${name} is back on the dataplane`)
 })
 
+/** Wait until `check()` holds: for state the server keeps, which no page event announces. */
+async function eventually (check: () => boolean, what: () => string, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout
+  while (!check()) {
+    assert.ok(Date.now() < deadline, what())
+    await delay(50)
+  }
+}
+
+const socketCount = (side: 'a' | 'b', text: string): Locator =>
+  page.locator(`[data-testid="transport-${side}"] [data-role="sockets"]`, { hasText: text })
+
+/** The log lines of a client since the newest one containing `mark`. */
+const logSince = async (doc: string, side: 'a' | 'b', mark: string): Promise<string[]> => {
+  const lines = await client(doc, side).locator('[data-role="log"] li').allTextContents()
+  let from = lines.length - 1
+  while (from >= 0 && lines[from]?.includes(mark) !== true) from--
+  assert.ok(from >= 0, `no "${mark}" in ${doc}-${side}'s log:\n${lines.join('\n')}`)
+  return lines.slice(from)
+}
+
+test('one shared Hocuspocus socket: Ada\'s three editors on one socket edit with Grace\'s y-websocket sockets, through a token expiry, and back', async () => {
+  const shared = page.getByRole('checkbox', { name: 'Ada: one shared socket (Hocuspocus framing)' })
+  const typed = new Map<string, string[]>()
+  for (const { doc, input } of EDITORS) {
+    typed.set(doc, (await textOf(doc, 'a', input)).split(' ').filter(word => /^after(Expiry|Redirect|Drop)-[ab]$/.test(word)))
+  }
+  await socketCount('a', '3 documents · 3 sockets').waitFor()
+  await eventually(() => demo.connections() === 6, () => `the dataplane counts ${demo.connections()} sockets, not 6`)
+  const sharedSocketsBefore = demo.rootSocketsAccepted()
+
+  await shared.check()
+  await allConnected()
+  // What a plan's maxConnections counts: Ada's three documents now hold one socket, Grace's still three.
+  await socketCount('a', '3 documents · 1 socket').waitFor()
+  await socketCount('b', '3 documents · 3 sockets').waitFor()
+  await eventually(() => demo.connections() === 4, () => `the dataplane counts ${demo.connections()} sockets, not 1 + 3`)
+  assert.equal(demo.rootSocketsAccepted(), sharedSocketsBefore + 1, 'one Hocuspocus socket was opened for the three documents')
+  for (const { doc, input } of EDITORS) {
+    assert.ok((await logSince(doc, 'a', 'switched to one shared socket (Hocuspocus framing)')).some(line => line.includes('synced')))
+    // The remounted editor loaded its copy from IndexedDB: nothing typed before is missing.
+    await converged(doc, input, typed.get(doc) ?? [])
+  }
+
+  // Mixed framings on one document: Ada (Hocuspocus, shared socket) and Grace (y-websocket) edit together.
+  for (const { doc, input, caret } of EDITORS) {
+    // Ada types last: her editor keeps the focus, so Grace's editor draws Ada's caret, sent over the shared socket.
+    for (const side of ['b', 'a'] as const) {
+      await typeAtEnd(doc, side, input, `shared-${side} `)
+      typed.get(doc)?.push(`shared-${side}`)
+      await converged(doc, input, typed.get(doc) ?? [])
+    }
+    await client(doc, 'a').locator('[data-role="peers"]', { hasText: 'Grace' }).waitFor()
+    await client(doc, 'b').locator('[data-role="peers"]', { hasText: 'Ada' }).waitFor()
+    await client(doc, 'b').locator(caret).first().waitFor({ state: 'attached' })
+  }
+
+  await page.getByRole('button', { name: 'Expire tokens' }).click()
+  for (const { doc, input } of EDITORS) {
+    for (const side of ['a', 'b'] as const) {
+      await typeAtEnd(doc, side, input, `sharedExpiry-${side} `)
+      typed.get(doc)?.push(`sharedExpiry-${side}`)
+      if (side === 'a') await converged(doc, input, typed.get(doc) ?? [])
+    }
+  }
+  for (const { doc, input } of EDITORS) await converged(doc, input, typed.get(doc) ?? [])
+  await allConnected()
+  for (const { doc } of EDITORS) {
+    // The revoked token ends each of Ada's documents with 4002; each rejoins with a fresh token and syncs.
+    await page.waitForFunction(({ selector }) => {
+      const lines = [...document.querySelectorAll(selector)].map(li => li.textContent ?? '')
+      let from = lines.length - 1
+      while (from >= 0 && !(lines[from] ?? '').includes('(4002 Token expired)')) from--
+      return from >= 0 && lines.slice(from).some(line => line.includes('synced'))
+    }, { selector: `[data-testid="${doc}-a"] [data-role="log"] li` }, { timeout: 15_000 })
+    await client(doc, 'a').locator('[data-role="peers"]', { hasText: 'Grace' }).waitFor()
+    await client(doc, 'b').locator('[data-role="peers"]', { hasText: 'Ada' }).waitFor()
+  }
+  await socketCount('a', '3 documents · 1 socket').waitFor()
+  await eventually(() => demo.connections() === 4, () => `after the expiry the dataplane counts ${demo.connections()} sockets, not 1 + 3`)
+
+  // Back to a socket per document: the shared socket closes, every edit is still there.
+  await shared.uncheck()
+  await allConnected()
+  await socketCount('a', '3 documents · 3 sockets').waitFor()
+  await eventually(() => demo.connections() === 6, () => `after switching back the dataplane counts ${demo.connections()} sockets, not 6`)
+  for (const { doc, input } of EDITORS) {
+    assert.ok((await logSince(doc, 'a', 'switched to a socket per document (y-websocket framing)')).some(line => line.includes('synced')))
+    await typeAtEnd(doc, 'a', input, 'unshared-a ')
+    typed.get(doc)?.push('unshared-a')
+    await converged(doc, input, typed.get(doc) ?? [])
+    await client(doc, 'b').locator('[data-role="peers"]', { hasText: 'Ada' }).waitFor()
+  }
+  assert.deepEqual(pageErrors, [])
+})
+
 test('"Trip rate limit": the client that was closed with 4006 counts down to its reconnect', async () => {
   await page.getByRole('button', { name: 'Trip rate limit' }).click()
   await page.waitForFunction(() => document.title.includes('rate limit tripped'))
