@@ -355,3 +355,46 @@ test('kill <npm pid> during `npm start` leaves no demo process behind', async ()
     if (isRunning(demoPid)) process.kill(demoPid, 'SIGKILL')
   }
 })
+
+test('in-band token refresh: with 15 s tokens, Ada\'s shared Hocuspocus socket outlives its token\'s expiry with no close and no reconnect', async t => {
+  // A demo of its own: the main one's 60 s tokens would make this test wait a minute.
+  const shortDemo = await startDemo({ accessTokenTtl: 15, gracePeriod: GRACE_MS })
+  const ownContext = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+  const mainPage = page
+  try {
+    page = await ownContext.newPage()
+    page.on('pageerror', error => { pageErrors.push(error.message) })
+    await page.goto(shortDemo.url)
+    await allConnected()
+    // Every token the page holds was minted before this moment: the ones the documents authenticate with expire within 15 s.
+    const switchedAt = Date.now()
+    await page.getByRole('checkbox', { name: 'Ada: one shared socket (Hocuspocus framing)' }).check()
+    await allConnected()
+    await socketCount('a', '3 documents · 1 socket').waitFor()
+    assert.equal(shortDemo.rootSocketsAccepted(), 1)
+    // The dataplane ends a document at its token's expiry (4002) unless a fresh token came in-band first.
+    // Nothing announces that nothing happened: wait past that expiry, for a refresh in each of Ada's documents.
+    for (const { doc } of EDITORS) {
+      await page.waitForFunction(({ selector, expired }) => {
+        const lines = [...document.querySelectorAll(selector)].map(li => li.textContent ?? '')
+        let from = lines.length - 1
+        while (from >= 0 && !(lines[from] ?? '').includes('switched to one shared socket')) from--
+        return Date.now() > expired && from >= 0 && lines.slice(from).some(line => line.includes('token refreshed'))
+      }, { selector: `[data-testid="${doc}-a"] [data-role="log"] li`, expired: switchedAt + 15_000 + 1_500 }, { timeout: 45_000 })
+    }
+    for (const { doc, input } of EDITORS) {
+      const since = await logSince(doc, 'a', 'switched to one shared socket (Hocuspocus framing)')
+      assert.deepEqual(since.filter(line => /closed|ended|reconnect|rejoin|stopped/.test(line)), [], `${doc}: no disconnect on the shared socket\n${since.join('\n')}`)
+      t.diagnostic(`${doc} (Ada, shared socket): ${since.map(line => line.slice(8)).join(' · ')}`)
+      await typeAtEnd(doc, 'a', input, 'refreshed-a ')
+      await converged(doc, input, ['refreshed-a'])
+    }
+    assert.equal(shortDemo.rootSocketsAccepted(), 1, 'the shared socket was never replaced')
+    await socketCount('a', '3 documents · 1 socket').waitFor()
+    assert.deepEqual(pageErrors, [])
+  } finally {
+    page = mainPage
+    await ownContext.close()
+    await shortDemo.close()
+  }
+})
