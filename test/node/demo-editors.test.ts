@@ -273,6 +273,7 @@ test('one shared Hocuspocus socket: Ada\'s three editors on one socket edit with
     await client(doc, 'b').locator(caret).first().waitFor({ state: 'attached' })
   }
 
+  const sharedSocketsBeforeExpiry = demo.rootSocketsAccepted()
   await page.getByRole('button', { name: 'Expire tokens' }).click()
   for (const { doc, input } of EDITORS) {
     for (const side of ['a', 'b'] as const) {
@@ -284,18 +285,24 @@ test('one shared Hocuspocus socket: Ada\'s three editors on one socket edit with
   for (const { doc, input } of EDITORS) await converged(doc, input, typed.get(doc) ?? [])
   await allConnected()
   for (const { doc } of EDITORS) {
-    // The revoked token ends each of Ada's documents with 4002; each rejoins with a fresh token and syncs.
+    // A revoked token cannot be refreshed: the dataplane ends each of Ada's documents in-band (4002), and
+    // each rejoins with a fresh token over the same socket, which stays open for the others meanwhile.
     await page.waitForFunction(({ selector }) => {
       const lines = [...document.querySelectorAll(selector)].map(li => li.textContent ?? '')
       let from = lines.length - 1
       while (from >= 0 && !(lines[from] ?? '').includes('(4002 Token expired)')) from--
       return from >= 0 && lines.slice(from).some(line => line.includes('synced'))
     }, { selector: `[data-testid="${doc}-a"] [data-role="log"] li` }, { timeout: 15_000 })
+    const since = await logSince(doc, 'a', '(4002 Token expired)')
+    assert.match(since[0] ?? '', /document ended by the server \(in-band CLOSE\)/, since.join('\n'))
+    assert.ok(since.some(line => line.includes('rejoined on the same socket')), since.join('\n'))
+    assert.ok(!since.some(line => line.includes('socket closed')), since.join('\n'))
     await client(doc, 'a').locator('[data-role="peers"]', { hasText: 'Grace' }).waitFor()
     await client(doc, 'b').locator('[data-role="peers"]', { hasText: 'Ada' }).waitFor()
   }
   await socketCount('a', '3 documents · 1 socket').waitFor()
   await eventually(() => demo.connections() === 4, () => `after the expiry the dataplane counts ${demo.connections()} sockets, not 1 + 3`)
+  assert.equal(demo.rootSocketsAccepted(), sharedSocketsBeforeExpiry, 'the shared socket outlived the revocation')
 
   // Back to a socket per document: the shared socket closes, every edit is still there.
   await shared.uncheck()
@@ -357,10 +364,10 @@ test('kill <npm pid> during `npm start` leaves no demo process behind', async ()
 })
 
 test('in-band token refresh: with 25 s tokens, Ada\'s shared Hocuspocus socket outlives its token\'s expiry with no close and no reconnect', async t => {
-  // A demo of its own: the main one's 60 s tokens would make this test wait a minute. Not shorter than
-  // 20 s: the token backend renews a quarter of a lifetime ahead, the page a fifth, and the JWT's `exp`
-  // is whole seconds: below 20 s that gap can be under a second, so the page may get the backend's
-  // cached token back when the server asks, and the document is ended at `exp` (4002).
+  // A demo of its own: the main one's 60 s tokens would make this test wait a minute. 20 s or more: the
+  // token backend renews a quarter of a lifetime ahead, the page a fifth, and the JWT's `exp` is whole
+  // seconds; from 20 s that gap covers the rounding, so the page's refresh always brings a newer token
+  // when the server asks, and the test does not lean on the last-second retry that shorter tokens need.
   const TTL_S = 25
   const shortDemo = await startDemo({ accessTokenTtl: TTL_S, gracePeriod: GRACE_MS })
   const ownContext = await browser.newContext({ viewport: { width: 1440, height: 900 } })
