@@ -26,6 +26,10 @@ export interface RunningDemo {
   url: string
   /** Whether the dataplane currently holds the document (it forgets it after the grace period). */
   serverHas(documentName: string): boolean
+  /** Sockets open on the dataplane: what a plan's `maxConnections` counts. */
+  connections(): number
+  /** Sockets accepted on `/` so far: Hocuspocus-framed ones (a shared socket names no document in its path). */
+  rootSocketsAccepted(): number
   close(): Promise<void>
 }
 
@@ -152,6 +156,8 @@ export async function startDemo (options: DemoOptions = {}): Promise<RunningDemo
   return {
     url,
     serverHas: documentName => dp.getDocument(documentName) !== undefined,
+    connections: () => dp.stats().connections,
+    rootSocketsAccepted: () => dp.handshakes.filter(h => h.outcome === 'accepted' && new URL(h.url, 'http://dataplane').pathname === '/').length,
     close: async () => {
       closing ??= (async () => {
         await server.stop()

@@ -7,45 +7,74 @@ import { Editor } from '@tiptap/core'
 import StarterKit from '@tiptap/starter-kit'
 import Collaboration from '@tiptap/extension-collaboration'
 import CollaborationCaret from '@tiptap/extension-collaboration-caret'
-import { WireSocketProvider, type TokenSource } from '../../src/index.ts'
+import type { WireSocketProvider } from '../../src/index.ts'
 import type { User } from './panel.ts'
+import type { Transport } from './transport.ts'
+
+/** Where one editor connects, and as whom. */
+export interface EditorSetup {
+  transport: Transport
+  regionUrl: string
+  documentName: string
+  /** IndexedDB database of this client's copy (WireSocket stores nothing). */
+  storeName: string
+  user: User
+}
+
+/** An editor on the page; `destroy` takes down the editor and its local copy (the transport owns the provider). */
+export interface MountedEditor {
+  provider: WireSocketProvider
+  destroy(): void
+}
 
 /**
  * WireSocket stores nothing, so each client keeps its own copy in IndexedDB and connects once that
  * copy is loaded: the server's empty document is then seeded from it instead of the other way round.
+ * A remount (another transport) starts from a new Y.Doc and loads the same copy.
  */
-export const persistedProvider = (serverUrl: string, documentName: string, doc: Y.Doc, storeName: string, tokenSource: TokenSource): WireSocketProvider => {
-  const provider = new WireSocketProvider(serverUrl, documentName, doc, { tokenSource, disableBc: true, connect: false })
-  const persistence = new IndexeddbPersistence(storeName, doc)
+export const persistedProvider = (setup: EditorSetup, doc: Y.Doc): { provider: WireSocketProvider; persistence: IndexeddbPersistence } => {
+  const provider = setup.transport.provider(setup.regionUrl, setup.documentName, doc)
+  const persistence = new IndexeddbPersistence(setup.storeName, doc)
   void persistence.whenSynced.then(() => { provider.connect() })
-  return provider
+  return { provider, persistence }
 }
 
-export function mountCodeMirror (parent: HTMLElement, serverUrl: string, documentName: string, storeName: string, tokenSource: TokenSource, user: User): WireSocketProvider {
+export function mountCodeMirror (parent: HTMLElement, setup: EditorSetup): MountedEditor {
   const doc = new Y.Doc()
-  const provider = persistedProvider(serverUrl, documentName, doc, storeName, tokenSource)
+  const { provider, persistence } = persistedProvider(setup, doc)
+  const { user } = setup
   provider.awareness.setLocalStateField('user', { name: user.name, color: user.color, colorLight: `${user.color}33` })
   const ytext = doc.getText('codemirror')
-  // eslint-disable-next-line no-new -- the view mounts itself into `parent`; the page keeps it for its lifetime
-  new EditorView({
+  const view = new EditorView({
     doc: ytext.toString(),
     extensions: [basicSetup, EditorView.lineWrapping, yCollab(ytext, provider.awareness)],
     parent,
   })
-  return provider
+  return {
+    provider,
+    destroy: () => {
+      view.destroy()
+      void persistence.destroy()
+    },
+  }
 }
 
-export function mountTipTap (element: HTMLElement, serverUrl: string, documentName: string, storeName: string, tokenSource: TokenSource, user: User): WireSocketProvider {
+export function mountTipTap (element: HTMLElement, setup: EditorSetup): MountedEditor {
   const doc = new Y.Doc()
-  const provider = persistedProvider(serverUrl, documentName, doc, storeName, tokenSource)
-  // eslint-disable-next-line no-new -- the editor mounts itself into `element`; the page keeps it for its lifetime
-  new Editor({
+  const { provider, persistence } = persistedProvider(setup, doc)
+  const editor = new Editor({
     element,
     extensions: [
       StarterKit.configure({ undoRedo: false }),
       Collaboration.configure({ document: doc }),
-      CollaborationCaret.configure({ provider, user }),
+      CollaborationCaret.configure({ provider, user: setup.user }),
     ],
   })
-  return provider
+  return {
+    provider,
+    destroy: () => {
+      editor.destroy()
+      void persistence.destroy()
+    },
+  }
 }

@@ -10,18 +10,15 @@ import { LexicalCollaboration } from '@lexical/react/LexicalCollaborationContext
 import { useRef } from 'react'
 import { createRoot } from 'react-dom/client'
 import { IndexeddbPersistence } from 'y-indexeddb'
-import { WireSocketProvider, type TokenSource } from '../../src/index.ts'
-import type { User } from './panel.ts'
+import type { WireSocketProvider } from '../../src/index.ts'
+import type { EditorSetup } from './editors.ts'
 
 interface LexicalClientProps {
-  serverUrl: string
-  documentName: string
-  /** IndexedDB database of this client's copy (WireSocket stores nothing). */
-  storeName: string
-  tokenSource: TokenSource
-  user: User
+  setup: EditorSetup
   shouldBootstrap: boolean
   onProvider: (provider: WireSocketProvider) => void
+  /** Each IndexedDB copy the editor opens, to be closed when it unmounts. */
+  onPersistence: (persistence: IndexeddbPersistence) => void
 }
 
 /**
@@ -47,13 +44,18 @@ const loadThenConnect = (provider: WireSocketProvider, load: () => Promise<unkno
   }
 }
 
-function LexicalClient ({ serverUrl, documentName, storeName, tokenSource, user, shouldBootstrap, onProvider }: LexicalClientProps): React.JSX.Element {
+function LexicalClient ({ setup, shouldBootstrap, onProvider, onPersistence }: LexicalClientProps): React.JSX.Element {
+  const { transport, regionUrl, documentName, storeName, user } = setup
   const cursors = useRef<HTMLDivElement>(null)
   const providerFactory = (id: string, yjsDocMap: Map<string, Y.Doc>): Provider => {
     const doc = new Y.Doc()
     yjsDocMap.set(id, doc)
-    const provider = new WireSocketProvider(serverUrl, id, doc, { connect: false, tokenSource, disableBc: true })
-    loadThenConnect(provider, async () => await new IndexeddbPersistence(storeName, doc).whenSynced)
+    const provider = transport.provider(regionUrl, id, doc)
+    loadThenConnect(provider, async () => {
+      const persistence = new IndexeddbPersistence(storeName, doc)
+      onPersistence(persistence)
+      return await persistence.whenSynced
+    })
     onProvider(provider)
     return provider
   }
@@ -80,6 +82,15 @@ function LexicalClient ({ serverUrl, documentName, storeName, tokenSource, user,
   )
 }
 
-export function mountLexical (host: HTMLElement, props: LexicalClientProps): void {
-  createRoot(host).render(<LexicalClient {...props} />)
+/** Mounts the editor; `destroy` unmounts it and closes its IndexedDB copy (the transport owns the provider). */
+export function mountLexical (host: HTMLElement, setup: EditorSetup, shouldBootstrap: boolean, onProvider: (provider: WireSocketProvider) => void): { destroy(): void } {
+  const root = createRoot(host)
+  const copies: IndexeddbPersistence[] = []
+  root.render(<LexicalClient setup={setup} shouldBootstrap={shouldBootstrap} onProvider={onProvider} onPersistence={p => { copies.push(p) }} />)
+  return {
+    destroy: () => {
+      root.unmount()
+      for (const copy of copies) void copy.destroy()
+    },
+  }
 }

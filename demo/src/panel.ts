@@ -30,10 +30,14 @@ const CLOSE_CAUSES: Record<number, string> = {
 
 const MAX_LOG_ENTRIES = 200
 
+/** WebSocket.OPEN: the global may be absent where the panel is type-checked. */
+const OPEN = 1
+
 export interface ClientPanel {
   root: HTMLElement
   editorHost: HTMLElement
-  attach(provider: WireSocketProvider): void
+  /** Follow the provider's events; the returned function stops (before the provider is replaced). */
+  attach(provider: WireSocketProvider): () => void
   log(kind: string, text: string): void
 }
 
@@ -73,7 +77,7 @@ export function createClientPanel (user: User, testId: string): ClientPanel {
     if (following) list.scrollTop = list.scrollHeight
   }
 
-  const attach = (provider: WireSocketProvider): void => {
+  const attach = (provider: WireSocketProvider): () => void => {
     const setStatus = (value: string): void => {
       status.textContent = value
       status.dataset.status = value
@@ -109,51 +113,88 @@ export function createClientPanel (user: User, testId: string): ClientPanel {
         peers.append(chip)
       }
     }
-    setInterval(tick, 250)
+    const ticker = setInterval(tick, 250)
     let wasConnected = false
     let lastCause: string | null = null
-    provider.on('status', ({ status: s }) => {
+    // The socket the document is on: on a shared socket, the server may end one document (an in-band
+    // CLOSE) while the socket stays open for the others, and the document rejoins over it.
+    let socket: WireSocketProvider['ws'] = null
+    let endedInBand = false
+    const onStatus = ({ status: s }: { status: string }): void => {
       setStatus(s)
       if (s === 'connected') {
         retryAt = null
         liveExpiresAt = provider.tokenExpiresAt
-        log('ok', wasConnected ? `reconnected to ${new URL(provider.url).host}` : `connected to ${new URL(provider.url).host}`)
+        const host = new URL(provider.url).host
+        log('ok', !wasConnected ? `connected to ${host}` : endedInBand && provider.ws === socket ? `rejoined on the same socket to ${host}` : `reconnected to ${host}`)
         wasConnected = true
+        endedInBand = false
+        socket = provider.ws
       } else if (s === 'connecting' && wasConnected) {
         retryAt = null
-        log('reconnect', lastCause === null ? 'reconnecting…' : `reconnecting after ${lastCause}…`)
+        const verb = endedInBand ? 'rejoining' : 'reconnecting'
+        log('reconnect', lastCause === null ? `${verb}…` : `${verb} after ${lastCause}…`)
       }
       tick()
-    })
-    provider.on('sync', synced => { if (synced) log('ok', 'synced') })
+    }
+    const onSync = (synced: boolean): void => { if (synced) log('ok', 'synced') }
     let tokens = 0
-    provider.on('token', ({ expiresAt }) => {
+    const onToken = ({ expiresAt }: { expiresAt: number }): void => {
       tokens++
       log('token', `token ${tokens === 1 ? 'received' : 'refreshed'}, expires in ${Math.round((expiresAt - Date.now()) / 1000)} s`)
       tick()
-    })
-    provider.on('token-error', ({ error, retryIn }) => log('closed', `token error: ${error.message}${retryIn === null ? '' : `, retry in ${Math.round(retryIn / 1000)} s`}`))
-    provider.on('connection-close', event => {
+    }
+    const onTokenError = ({ error, retryIn }: { error: Error; retryIn: number | null }): void => {
+      log('closed', `token error: ${error.message}${retryIn === null ? '' : `, retry in ${Math.round(retryIn / 1000)} s`}`)
+    }
+    const onConnectionClose = (event: { code: number; reason: string } | null): void => {
       if (event === null) return
       lastCause = CLOSE_CAUSES[event.code] ?? `close ${event.code}`
-      log('closed', `socket closed: ${lastCause} (${event.code}${event.reason === '' ? '' : ` ${event.reason}`})`)
-    })
-    provider.on('closed', ({ code, kind }) => { setStatus('closed'); log('closed', `stopped: ${kind} (${code})`) })
-    provider.on('limit', ({ code, limit, retryIn }) => {
+      const detail = `${lastCause} (${event.code}${event.reason === '' ? '' : ` ${event.reason}`})`
+      endedInBand = socket !== null && socket.readyState === OPEN
+      log('closed', endedInBand ? `document ended by the server (in-band CLOSE): ${detail}` : `socket closed: ${detail}`)
+    }
+    const onClosed = ({ code, kind }: { code: number; kind: string }): void => { setStatus('closed'); log('closed', `stopped: ${kind} (${code})`) }
+    const onLimit = ({ code, limit, retryIn }: { code: number; limit: string; retryIn: number }): void => {
       retryAt = Date.now() + retryIn
       log('limit', `plan limit: ${limit} (${code}); reconnecting in ${Math.round(retryIn / 1000)} s`)
       tick()
-    })
-    provider.on('handover', ({ expiresAt }) => {
+    }
+    const onHandover = ({ expiresAt }: { expiresAt: number }): void => {
       liveExpiresAt = expiresAt
+      socket = provider.ws
       log('token', 'token renewed, socket replaced')
       tick()
-    })
-    provider.on('redirect', ({ to }) => log('redirect', `redirected to ${new URL(to).host}`))
+    }
+    const onRedirect = ({ to }: { to: string }): void => { log('redirect', `redirected to ${new URL(to).host}`) }
+    provider.on('status', onStatus)
+    provider.on('sync', onSync)
+    provider.on('token', onToken)
+    provider.on('token-error', onTokenError)
+    provider.on('connection-close', onConnectionClose)
+    provider.on('closed', onClosed)
+    provider.on('limit', onLimit)
+    provider.on('handover', onHandover)
+    provider.on('redirect', onRedirect)
     provider.awareness.on('update', renderPeers)
     renderPeers()
     setStatus(provider.wsconnected ? 'connected' : provider.wsconnecting ? 'connecting' : 'disconnected')
     tick()
+    return () => {
+      clearInterval(ticker)
+      provider.off('status', onStatus)
+      provider.off('sync', onSync)
+      provider.off('token', onToken)
+      provider.off('token-error', onTokenError)
+      provider.off('connection-close', onConnectionClose)
+      provider.off('closed', onClosed)
+      provider.off('limit', onLimit)
+      provider.off('handover', onHandover)
+      provider.off('redirect', onRedirect)
+      provider.awareness.off('update', renderPeers)
+      peers.replaceChildren()
+      countdown.hidden = true
+    }
   }
 
   return { root, editorHost, attach, log }

@@ -216,6 +216,109 @@ test('persistence: after the dataplane forgot every document, reopening the page
   for (const name of DOCUMENTS) assert.ok(demo.serverHas(name), `${name} is back on the dataplane`)
 })
 
+/** Wait until `check()` holds: for state the server keeps, which no page event announces. */
+async function eventually (check: () => boolean, what: () => string, timeout = 10_000): Promise<void> {
+  const deadline = Date.now() + timeout
+  while (!check()) {
+    assert.ok(Date.now() < deadline, what())
+    await delay(50)
+  }
+}
+
+const socketCount = (side: 'a' | 'b', text: string): Locator =>
+  page.locator(`[data-testid="transport-${side}"] [data-role="sockets"]`, { hasText: text })
+
+/** The log lines of a client since the newest one containing `mark`. */
+const logSince = async (doc: string, side: 'a' | 'b', mark: string): Promise<string[]> => {
+  const lines = await client(doc, side).locator('[data-role="log"] li').allTextContents()
+  let from = lines.length - 1
+  while (from >= 0 && lines[from]?.includes(mark) !== true) from--
+  assert.ok(from >= 0, `no "${mark}" in ${doc}-${side}'s log:\n${lines.join('\n')}`)
+  return lines.slice(from)
+}
+
+test('one shared Hocuspocus socket: Ada\'s three editors on one socket edit with Grace\'s y-websocket sockets, through a token expiry, and back', async () => {
+  const shared = page.getByRole('checkbox', { name: 'Ada: one shared socket (Hocuspocus framing)' })
+  const typed = new Map<string, string[]>()
+  for (const { doc, input } of EDITORS) {
+    typed.set(doc, (await textOf(doc, 'a', input)).split(' ').filter(word => /^after(Expiry|Redirect|Drop)-[ab]$/.test(word)))
+  }
+  await socketCount('a', '3 documents · 3 sockets').waitFor()
+  await eventually(() => demo.connections() === 6, () => `the dataplane counts ${demo.connections()} sockets, not 6`)
+  const sharedSocketsBefore = demo.rootSocketsAccepted()
+
+  await shared.check()
+  await allConnected()
+  // What a plan's maxConnections counts: Ada's three documents now hold one socket, Grace's still three.
+  await socketCount('a', '3 documents · 1 socket').waitFor()
+  await socketCount('b', '3 documents · 3 sockets').waitFor()
+  await eventually(() => demo.connections() === 4, () => `the dataplane counts ${demo.connections()} sockets, not 1 + 3`)
+  assert.equal(demo.rootSocketsAccepted(), sharedSocketsBefore + 1, 'one Hocuspocus socket was opened for the three documents')
+  for (const { doc, input } of EDITORS) {
+    assert.ok((await logSince(doc, 'a', 'switched to one shared socket (Hocuspocus framing)')).some(line => line.includes('synced')))
+    // The remounted editor loaded its copy from IndexedDB: nothing typed before is missing.
+    await converged(doc, input, typed.get(doc) ?? [])
+  }
+
+  // Mixed framings on one document: Ada (Hocuspocus, shared socket) and Grace (y-websocket) edit together.
+  for (const { doc, input, caret } of EDITORS) {
+    // Ada types last: her editor keeps the focus, so Grace's editor draws Ada's caret, sent over the shared socket.
+    for (const side of ['b', 'a'] as const) {
+      await typeAtEnd(doc, side, input, `shared-${side} `)
+      typed.get(doc)?.push(`shared-${side}`)
+      await converged(doc, input, typed.get(doc) ?? [])
+    }
+    await client(doc, 'a').locator('[data-role="peers"]', { hasText: 'Grace' }).waitFor()
+    await client(doc, 'b').locator('[data-role="peers"]', { hasText: 'Ada' }).waitFor()
+    await client(doc, 'b').locator(caret).first().waitFor({ state: 'attached' })
+  }
+
+  const sharedSocketsBeforeExpiry = demo.rootSocketsAccepted()
+  await page.getByRole('button', { name: 'Expire tokens' }).click()
+  for (const { doc, input } of EDITORS) {
+    for (const side of ['a', 'b'] as const) {
+      await typeAtEnd(doc, side, input, `sharedExpiry-${side} `)
+      typed.get(doc)?.push(`sharedExpiry-${side}`)
+      if (side === 'a') await converged(doc, input, typed.get(doc) ?? [])
+    }
+  }
+  for (const { doc, input } of EDITORS) await converged(doc, input, typed.get(doc) ?? [])
+  await allConnected()
+  for (const { doc } of EDITORS) {
+    // A revoked token cannot be refreshed: the dataplane ends each of Ada's documents in-band (4002), and
+    // each rejoins with a fresh token over the same socket, which stays open for the others meanwhile.
+    await page.waitForFunction(({ selector }) => {
+      const lines = [...document.querySelectorAll(selector)].map(li => li.textContent ?? '')
+      let from = lines.length - 1
+      while (from >= 0 && !(lines[from] ?? '').includes('(4002 Token expired)')) from--
+      return from >= 0 && lines.slice(from).some(line => line.includes('synced'))
+    }, { selector: `[data-testid="${doc}-a"] [data-role="log"] li` }, { timeout: 15_000 })
+    const since = await logSince(doc, 'a', '(4002 Token expired)')
+    assert.match(since[0] ?? '', /document ended by the server \(in-band CLOSE\)/, since.join('\n'))
+    assert.ok(since.some(line => line.includes('rejoined on the same socket')), since.join('\n'))
+    assert.ok(!since.some(line => line.includes('socket closed')), since.join('\n'))
+    await client(doc, 'a').locator('[data-role="peers"]', { hasText: 'Grace' }).waitFor()
+    await client(doc, 'b').locator('[data-role="peers"]', { hasText: 'Ada' }).waitFor()
+  }
+  await socketCount('a', '3 documents · 1 socket').waitFor()
+  await eventually(() => demo.connections() === 4, () => `after the expiry the dataplane counts ${demo.connections()} sockets, not 1 + 3`)
+  assert.equal(demo.rootSocketsAccepted(), sharedSocketsBeforeExpiry, 'the shared socket outlived the revocation')
+
+  // Back to a socket per document: the shared socket closes, every edit is still there.
+  await shared.uncheck()
+  await allConnected()
+  await socketCount('a', '3 documents · 3 sockets').waitFor()
+  await eventually(() => demo.connections() === 6, () => `after switching back the dataplane counts ${demo.connections()} sockets, not 6`)
+  for (const { doc, input } of EDITORS) {
+    assert.ok((await logSince(doc, 'a', 'switched to a socket per document (y-websocket framing)')).some(line => line.includes('synced')))
+    await typeAtEnd(doc, 'a', input, 'unshared-a ')
+    typed.get(doc)?.push('unshared-a')
+    await converged(doc, input, typed.get(doc) ?? [])
+    await client(doc, 'b').locator('[data-role="peers"]', { hasText: 'Ada' }).waitFor()
+  }
+  assert.deepEqual(pageErrors, [])
+})
+
 test('"Trip rate limit": the client that was closed with 4006 counts down to its reconnect', async () => {
   await page.getByRole('button', { name: 'Trip rate limit' }).click()
   await page.waitForFunction(() => document.title.includes('rate limit tripped'))
@@ -257,5 +360,52 @@ test('kill <npm pid> during `npm start` leaves no demo process behind', async ()
     }
   } finally {
     if (isRunning(demoPid)) process.kill(demoPid, 'SIGKILL')
+  }
+})
+
+test('in-band token refresh: with 25 s tokens, Ada\'s shared Hocuspocus socket outlives its token\'s expiry with no close and no reconnect', async t => {
+  // A demo of its own: the main one's 60 s tokens would make this test wait a minute. 20 s or more: the
+  // token backend renews a quarter of a lifetime ahead, the page a fifth, and the JWT's `exp` is whole
+  // seconds; from 20 s that gap covers the rounding, so the page's refresh always brings a newer token
+  // when the server asks, and the test does not lean on the last-second retry that shorter tokens need.
+  const TTL_S = 25
+  const shortDemo = await startDemo({ accessTokenTtl: TTL_S, gracePeriod: GRACE_MS })
+  const ownContext = await browser.newContext({ viewport: { width: 1440, height: 900 } })
+  const mainPage = page
+  try {
+    page = await ownContext.newPage()
+    page.on('pageerror', error => { pageErrors.push(error.message) })
+    await page.goto(shortDemo.url)
+    await allConnected()
+    // Every token the page holds was minted before this moment: the ones the documents authenticate with expire within TTL_S.
+    const switchedAt = Date.now()
+    await page.getByRole('checkbox', { name: 'Ada: one shared socket (Hocuspocus framing)' }).check()
+    await allConnected()
+    await socketCount('a', '3 documents · 1 socket').waitFor()
+    assert.equal(shortDemo.rootSocketsAccepted(), 1)
+    // The dataplane ends a document at its token's expiry (4002) unless a fresh token came in-band first.
+    // Nothing announces that nothing happened: wait past that expiry, for a refresh in each of Ada's documents.
+    for (const { doc } of EDITORS) {
+      await page.waitForFunction(({ selector, expired }) => {
+        const lines = [...document.querySelectorAll(selector)].map(li => li.textContent ?? '')
+        let from = lines.length - 1
+        while (from >= 0 && !(lines[from] ?? '').includes('switched to one shared socket')) from--
+        return Date.now() > expired && from >= 0 && lines.slice(from).some(line => line.includes('token refreshed'))
+      }, { selector: `[data-testid="${doc}-a"] [data-role="log"] li`, expired: switchedAt + TTL_S * 1000 + 1_500 }, { timeout: 45_000 })
+    }
+    for (const { doc, input } of EDITORS) {
+      const since = await logSince(doc, 'a', 'switched to one shared socket (Hocuspocus framing)')
+      assert.deepEqual(since.filter(line => /closed|ended|reconnect|rejoin|stopped/.test(line)), [], `${doc}: no disconnect on the shared socket\n${since.join('\n')}`)
+      t.diagnostic(`${doc} (Ada, shared socket): ${since.map(line => line.slice(8)).join(' · ')}`)
+      await typeAtEnd(doc, 'a', input, 'refreshed-a ')
+      await converged(doc, input, ['refreshed-a'])
+    }
+    assert.equal(shortDemo.rootSocketsAccepted(), 1, 'the shared socket was never replaced')
+    await socketCount('a', '3 documents · 1 socket').waitFor()
+    assert.deepEqual(pageErrors, [])
+  } finally {
+    page = mainPage
+    await ownContext.close()
+    await shortDemo.close()
   }
 })
