@@ -112,3 +112,62 @@ test(`${ROUNDS} socket drops: every document of each shared socket re-attaches, 
     await dp.close()
   }
 })
+
+test(`one page, maxConnections: 1: three documents on one shared connection through ${ROUNDS} token expiries and ${ROUNDS} drops; a later reader finds every edit`, { timeout: 90_000 }, async t => {
+  const dp = await startLocalDataplane({ limits: { maxConnections: 1 }, gracePeriod: 60_000 })
+  let onToken = (): void => {}
+  const page = sharedClient(dp.regions[0]!.url, async () => {
+    const token = await dp.mintToken({ ttl: 2 })
+    queueMicrotask(() => onToken())
+    return token
+  })
+  const clients = DOCUMENTS.map(d => page.open(d, { maxBackoffTime: 100 }))
+  const tallies = clients.map(c => tally(c.provider))
+  let edits = 0
+  const edit = (): void => {
+    edits++
+    clients.forEach((c, i) => c.doc.getText('text').insert(0, `<${DOCUMENTS[i]}:${edits}>`))
+  }
+  const started = Date.now()
+  try {
+    await Promise.all(clients.map(async c => await synced(c.provider)))
+    // expiries: an edit after each new token, until ROUNDS tokens have expired in use
+    await new Promise<void>(resolve => {
+      onToken = () => {
+        edit()
+        if (page.tokenCalls > ROUNDS) resolve()
+      }
+    })
+    onToken = () => {}
+    const expiryCloses = tallies.flatMap(x => x.connectionCloses)
+    assert.deepEqual(expiryCloses, [], 'in-band refresh: no reconnect through the expiries')
+    // drops: the one socket goes, every document comes back on one new socket, under the same limit
+    for (let round = 0; round < ROUNDS; round++) {
+      const closed = clients.map(async c => await next(c.provider, 'connection-close'))
+      dp.dropConnections()
+      await Promise.all(closed)
+      edit()
+      await Promise.all(clients.map(async c => await synced(c.provider)))
+      assert.equal(page.shared.sockets, 1)
+    }
+    assert.deepEqual(tallies.flatMap(x => x.limits), [], 'never over maxConnections: 1')
+    t.diagnostic(`${Date.now() - started} ms; token calls ${page.tokenCalls}; edits ${edits}; closes ${tallies.flatMap(x => x.connectionCloses).length}`)
+  } finally {
+    page.destroy()
+  }
+  try {
+    // the page is gone, so its one connection is free: a new reader sees every edit of every document
+    const reader = sharedClient(dp.regions[0]!.url, async () => await dp.mintToken())
+    const copies = DOCUMENTS.map(d => reader.open(d))
+    try {
+      for (const [i, d] of DOCUMENTS.entries()) {
+        const expected = Array.from({ length: edits }, (_, n) => `<${d}:${n + 1}>`)
+        await converge([copies[i]!.doc], text => expected.every(e => text.includes(e)), 'text', 20_000)
+      }
+    } finally {
+      reader.destroy()
+    }
+  } finally {
+    await dp.close()
+  }
+})
