@@ -63,9 +63,17 @@ export class DocumentLink implements Link {
     if (this.#leave()) news(this.listener)
   }
 
-  /** One frame for this document; `message` is `varUint(type) · body`. */
+  /** One frame for this document; `message` is `varUint(type) · body`. One we cannot read ends this document's link. */
   receive (type: number, message: Uint8Array): void {
     if (this.#phase === 'ended') return
+    try {
+      this.#read(type, message)
+    } catch (error) {
+      if (this.#leave()) this.listener.drop(error)
+    }
+  }
+
+  #read (type: number, message: Uint8Array): void {
     switch (type) {
       case HocuspocusMessage.Auth: return this.#auth(message)
       case HocuspocusMessage.Close: {
@@ -76,7 +84,11 @@ export class DocumentLink implements Link {
         return
       }
       // A sync reply carries the server's step 2 (or an update) in a sync message's body.
-      case HocuspocusMessage.SyncReply: return this.listener.message(Uint8Array.of(HocuspocusMessage.Sync, ...message.subarray(1)))
+      case HocuspocusMessage.SyncReply: {
+        const sync = message.slice()
+        sync[0] = HocuspocusMessage.Sync
+        return this.listener.message(sync)
+      }
       // Acknowledgements and stateless messages: nothing for a Yjs provider to do.
       case HocuspocusMessage.SyncStatus: case HocuspocusMessage.Stateless: case 6: return
       default:

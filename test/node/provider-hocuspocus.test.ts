@@ -109,3 +109,52 @@ test('bad options throw at construction, naming the option: createSharedConnecti
   throwsNaming(() => new WireSocketProvider(url, 'd', doc, { connection: shared }), 'connection')
   doc.destroy()
 })
+
+test('re-entrancy on a shared connection: shared.destroy() from a sync listener, a neighbour destroyed from a connection-close listener, reconnect from a status listener', { timeout: 20_000 }, async () => {
+  await withDataplane({}, async dp => {
+    const uncaught: unknown[] = []
+    const onUncaught = (error: unknown): void => { uncaught.push(error) }
+    process.on('uncaughtException', onUncaught)
+    const open = (shared: ReturnType<typeof createSharedConnection>, name: string): WireSocketProvider =>
+      new WireSocketProvider(dp.regions[0]!.url, name, new Y.Doc(), { connection: shared, disableBc: true, maxBackoffTime: 50 })
+    const sharedOf = (): ReturnType<typeof createSharedConnection> =>
+      createSharedConnection(dp.regions[0]!.url, { WebSocketPolyfill: WebSocket, getToken: async () => await dp.mintToken() })
+    try {
+      // 1. the whole shared connection destroyed from inside one provider's first sync
+      const first = sharedOf()
+      const [a, b] = [open(first, 'r1'), open(first, 'r2')]
+      const destroyedInside = new Promise<void>(resolve => a.on('sync', synced => { if (synced) { first.destroy(); resolve() } }))
+      await destroyedInside
+      assert.deepEqual([a.state, b.state, first.sockets], ['destroyed', 'destroyed', 0])
+
+      // 2. a socket drop reaches both documents; the first to hear of it destroys the other
+      const second = sharedOf()
+      const [c, d] = [open(second, 'r3'), open(second, 'r4')]
+      await Promise.all([synced(c), synced(d)])
+      c.once('connection-close', () => d.destroy())
+      const back = next(c, 'sync', s => s)
+      dp.dropConnections()
+      await back
+      assert.equal(d.state, 'destroyed')
+      assert.equal(second.sockets, 1)
+
+      // 3. disconnect and connect again from inside a status listener: the latest call wins
+      const flip = (event: { status: string }): void => {
+        if (event.status !== 'connected') return
+        c.off('status', flip)
+        c.disconnect()
+        c.connect()
+      }
+      c.on('status', flip)
+      const resynced = next(c, 'sync', s => s)
+      dp.dropConnections()
+      await resynced
+      assert.equal(c.state, 'open')
+      second.destroy()
+      assert.equal(second.sockets, 0)
+      assert.deepEqual(uncaught, [])
+    } finally {
+      process.off('uncaughtException', onUncaught)
+    }
+  })
+})
