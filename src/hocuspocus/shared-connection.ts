@@ -1,27 +1,19 @@
 import { check, checkRules } from '../provider/options.ts'
 import { DEV } from '../provider/dev.ts'
-import type { WebSocketConstructor } from '../provider/options.ts'
+import type { WebSocketConstructor, WireSocketProviderOptions } from '../provider/options.ts'
 import type { DialRequest, Framing } from '../provider/link.ts'
 import { createTokenSource, type TokenSource } from '../provider/token-source.ts'
-import type { GetToken } from '../provider/token.ts'
 import { TOKEN_QUERY_PARAM, TOKEN_SUBPROTOCOL } from '../contract/handshake.ts'
 import { HocuspocusSocket, socketUrlOf } from './hocuspocus-socket.ts'
 import { afterHocuspocusClose } from './policy.ts'
 
-export interface SharedConnectionOptions {
-  /** Fetch a token from your backend: one token serves every document. Either this or `tokenSource`. */
-  getToken?: GetToken
-  tokenSource?: TokenSource
-  /** As the provider's options of the same names: they concern the socket, so they live here. */
-  tokenTransport?: 'subprotocol' | 'query' | 'in-band'
-  tokenProtocol?: string
-  tokenQueryParam?: string
-  refreshMargin?: number
-  tokenTimeout?: number
-  handshakeTimeout?: number
-  protocols?: string[]
-  WebSocketPolyfill?: WebSocketConstructor
-}
+/**
+ * The provider's options that concern the socket and the token, with the same meanings: on a shared
+ * connection they belong here. `getToken` or `tokenSource`: one token serves every document.
+ */
+export type SharedConnectionOptions = Pick<WireSocketProviderOptions,
+  'getToken' | 'tokenSource' | 'tokenTransport' | 'tokenProtocol' | 'tokenQueryParam' | 'refreshMargin' |
+  'tokenTimeout' | 'handshakeTimeout' | 'protocols' | 'WebSocketPolyfill'>
 
 /**
  * Several documents on one Hocuspocus-framed socket (`connection` option of `WireSocketProvider`). One
@@ -44,7 +36,7 @@ export interface SharedConnection extends Framing {
 const LINGER = 5000
 
 /** Options of the provider that belong to the shared connection when one is given. */
-const SOCKET_OPTIONS = ['getToken', 'tokenSource', 'tokenTransport', 'tokenProtocol', 'tokenQueryParam', 'refreshMargin', 'tokenTimeout', 'handshakeTimeout', 'protocols', 'WebSocketPolyfill', 'framing']
+const SOCKET_OPTIONS: ReadonlyArray<keyof SharedConnectionOptions | 'framing'> = ['getToken', 'tokenSource', 'tokenTransport', 'tokenProtocol', 'tokenQueryParam', 'refreshMargin', 'tokenTimeout', 'handshakeTimeout', 'protocols', 'WebSocketPolyfill', 'framing']
 
 const checkOption = (ok: boolean, option: string, expected: string): void => check(ok, `createSharedConnection: option "${option}"`, expected)
 

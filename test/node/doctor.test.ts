@@ -13,10 +13,11 @@ import { fileURLToPath } from 'node:url'
 import { WebSocketServer } from 'ws'
 import { docs as yWebsocketDocs, setupWSConnection } from '@y/websocket-server/utils'
 import { Server as HocuspocusServer } from '@hocuspocus/server'
-import { DoctorOptionError, formatReport, runDoctor, startLocalDataplane, type DoctorOptions, type DoctorReport, type LocalDataplane, type StepId, type StepStatus } from '../../src/local/index.ts'
+import { DoctorOptionError, formatReport, runDoctor, type DoctorOptions, type DoctorReport, type LocalDataplane, type StepId, type StepStatus } from '../../src/local/index.ts'
 import { Redactor } from '../../src/local/doctor/redact.ts'
 import { checkClaims } from '../../src/local/doctor/claims-check.ts'
 import { resolveTarget } from '../../src/local/doctor/target.ts'
+import { withDataplane } from '../support/with-dataplane.ts'
 
 const root = fileURLToPath(new URL('../..', import.meta.url))
 const APP_ORIGIN = 'https://app.example.com'
@@ -40,15 +41,6 @@ const leakedForms = (output: string, secret: string): string[] => {
 }
 
 const JWT_SHAPE = /eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}/
-
-const withDataplane = async (options: Parameters<typeof startLocalDataplane>[0], body: (dp: LocalDataplane) => Promise<void>): Promise<void> => {
-  const dp = await startLocalDataplane(options)
-  try {
-    await body(dp)
-  } finally {
-    await dp.close()
-  }
-}
 
 const credentials = (dp: LocalDataplane): DoctorOptions => ({
   region: dp.regions[0]!.url,

@@ -6,18 +6,9 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startLocalDataplane, type LocalDataplane, type LocalDataplaneOptions } from '../../src/local/index.ts'
 import { closeOf, YClient } from '../support/local-client.ts'
 import { destroyHocus, hocusDoc, hocusSocket, hocusUntil } from './support/hocuspocus-clients.ts'
-
-const withDataplane = async (options: LocalDataplaneOptions, fn: (dp: LocalDataplane) => Promise<void>): Promise<void> => {
-  const dp = await startLocalDataplane(options)
-  try {
-    await fn(dp)
-  } finally {
-    await dp.close()
-  }
-}
+import { withDataplane } from '../support/with-dataplane.ts'
 
 test('WireSocket\'s recipe (region URL, token in `token`): text and presence both ways with a y-websocket client', { timeout: 20_000 }, async () => {
   await withDataplane({}, async dp => {

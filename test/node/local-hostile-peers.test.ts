@@ -7,20 +7,12 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
-import { startLocalDataplane, type LocalDataplaneOptions } from '../../src/local/index.ts'
+import { startLocalDataplane } from '../../src/local/index.ts'
 import { accepted, closeOf, closeQuietly, nextClose, postForm, YClient } from '../support/local-client.ts'
 import { awarenessFrame, syncFrame } from './support/hostile-peers.ts'
 import WebSocket from 'ws'
 import { authTokenFrame, closeFrame, decodeHocuspocusFrame, encodeHocuspocusFrame, readAuth } from '../../src/wire/codec.ts'
-
-const withDataplane = async (options: LocalDataplaneOptions, fn: (dp: Awaited<ReturnType<typeof startLocalDataplane>>) => Promise<void>): Promise<void> => {
-  const dp = await startLocalDataplane(options)
-  try {
-    await fn(dp)
-  } finally {
-    await dp.close()
-  }
-}
+import { withDataplane } from '../support/with-dataplane.ts'
 
 test('every per-client bound is an option: invalid values throw a RangeError naming it', { timeout: 15_000 }, async () => {
   for (const name of ['maxBufferedBytes', 'maxPendingBytes', 'maxPendingStructs', 'maxContentDepth', 'maxAwarenessStateBytes', 'maxAwarenessDepth', 'maxAwarenessIds', 'maxHandshakeRecords', 'maxDocumentsPerSocket', 'firstFrameTimeout'] as const) {

@@ -9,18 +9,10 @@ import WebSocket from 'ws'
 import * as Y from 'yjs'
 import { WireSocketProvider } from '../../src/index.ts'
 import { hocuspocusFraming } from '../../src/hocuspocus/index.ts'
-import { startLocalDataplane, type LocalDataplane, type LocalDataplaneOptions } from '../../src/local/index.ts'
+import type { LocalDataplane } from '../../src/local/index.ts'
 import { client, converge, destroyAll, next, synced } from './support/provider-harness.ts'
 import { sharedClient, sharedOnDataplane, tally } from './support/hocuspocus-interop.ts'
-
-const withDataplane = async (options: LocalDataplaneOptions, run: (dp: LocalDataplane) => Promise<void>): Promise<void> => {
-  const dp = await startLocalDataplane(options)
-  try {
-    await run(dp)
-  } finally {
-    await dp.close()
-  }
-}
+import { withDataplane } from '../support/with-dataplane.ts'
 
 /** getToken that hands out a token signed with a wrong key `refused` times, then good ones. */
 const refusingFirst = (dp: LocalDataplane, refused: number): () => Promise<string> => {

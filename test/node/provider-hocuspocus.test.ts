@@ -6,16 +6,7 @@ import * as Y from 'yjs'
 import { WireSocketProvider } from '../../src/index.ts'
 import { createSharedConnection, hocuspocusFraming } from '../../src/hocuspocus/index.ts'
 import { client, converge, destroyAll, next, synced } from './support/provider-harness.ts'
-import { startLocalDataplane, type LocalDataplane, type LocalDataplaneOptions } from '../../src/local/index.ts'
-
-const withDataplane = async (options: LocalDataplaneOptions, run: (dp: LocalDataplane) => Promise<void>): Promise<void> => {
-  const dp = await startLocalDataplane(options)
-  try {
-    await run(dp)
-  } finally {
-    await dp.close()
-  }
-}
+import { withDataplane } from '../support/with-dataplane.ts'
 
 test('one document in the Hocuspocus framing syncs text and presence with a y-websocket-framed client', { timeout: 20_000 }, async () => {
   await withDataplane({}, async dp => {
