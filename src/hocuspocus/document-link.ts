@@ -90,7 +90,7 @@ export class DocumentLink implements Link {
         return this.listener.message(sync)
       }
       // Acknowledgements and stateless messages: nothing for a Yjs provider to do.
-      case HocuspocusMessage.SyncStatus: case HocuspocusMessage.Stateless: case 6: return
+      case HocuspocusMessage.SyncStatus: case HocuspocusMessage.Stateless: case HocuspocusMessage.BroadcastStateless: return
       default:
         // sync, awareness, query-awareness: y-websocket's own messages (anything else, the provider reports as unreadable)
         if (this.#phase === 'open') this.listener.message(message)
@@ -113,14 +113,17 @@ export class DocumentLink implements Link {
 
   /**
    * The server asks for a token (before ours expires, or to check it again): answer with the freshest,
-   * asking the backend when the source has none that outlives the token we presented, and the session
-   * goes on without a reconnect. If none can be had, the server ends the document at `exp` (4002) and the
-   * provider's policy takes over.
+   * and the session goes on without a reconnect. The backend is asked for a new one only when the token
+   * we presented is in the second half of its life and the source has none newer, so that a server
+   * asking over and over costs at most one backend call per half lifetime. If no token can be had, the
+   * server ends the document at `exp` (4002) and the provider's policy takes over.
    */
   #refresh (): void {
     const { tokens, documentName } = this.request
+    const presented = this.#presented
     const fresh = tokens.current()
-    if (fresh === null || fresh.expiresAt <= this.#presented.expiresAt) tokens.invalidate(this.#presented)
+    const due = presented.expiresAt - Date.now() < presented.lifetime / 2
+    if (due && (fresh === null || fresh.expiresAt <= presented.expiresAt)) tokens.invalidate(presented)
     tokens.get(documentName, 'refresh').then(token => {
       if (this.#phase !== 'open') return
       if (token.expiresAt > this.#presented.expiresAt) this.#presented = token

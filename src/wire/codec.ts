@@ -50,6 +50,7 @@ export const HocuspocusMessage = {
   QueryAwareness: 3,
   SyncReply: 4,
   Stateless: 5,
+  BroadcastStateless: 6,
   Close: 7,
   SyncStatus: 8,
   Ping: 9,

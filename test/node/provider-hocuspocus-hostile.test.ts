@@ -11,7 +11,7 @@ import * as encoding from 'lib0/encoding'
 import { writeSyncStep2 } from 'y-protocols/sync'
 import { WireSocketProvider } from '../../src/index.ts'
 import { createSharedConnection, hocuspocusFraming } from '../../src/hocuspocus/index.ts'
-import { authenticatedFrame, decodeHocuspocusFrame, HocuspocusMessage, readAuth } from '../../src/wire/codec.ts'
+import { authenticatedFrame, decodeHocuspocusFrame, HocuspocusMessage, readAuth, tokenRequestFrame } from '../../src/wire/codec.ts'
 import { fakeServer, next, synced } from './support/provider-harness.ts'
 import { startLocalDataplane } from '../../src/local/index.ts'
 
@@ -108,6 +108,43 @@ test('hostile server, Hocuspocus framing: a 4 MB sync reply is applied, not spre
   try {
     await synced(provider)
     assert.equal(doc.getText('text').length, 4 * 1024 * 1024)
+  } finally {
+    provider.destroy()
+    await server.close()
+    await dp.close()
+  }
+})
+
+test('hostile server, Hocuspocus framing: 200 token requests, each sent on the last answer, are each answered with one backend call in all', { timeout: 15_000 }, async () => {
+  const answers: string[] = []
+  let done: () => void = () => {}
+  const allAnswered = new Promise<void>(resolve => { done = resolve })
+  const server = await fakeServer(socket => {
+    socket.on('message', (data: Buffer) => {
+      const f = decodeHocuspocusFrame(new Uint8Array(data))
+      if (f.kind !== 'message' || f.type !== HocuspocusMessage.Auth) return
+      const auth = readAuth(f.message)
+      if (auth.kind !== 'token') return
+      if (answers.length === 0) socket.send(authenticatedFrame(f.address))
+      answers.push(auth.token)
+      // each answer is met with the next request: a server that never stops asking
+      if (answers.length <= 200) socket.send(tokenRequestFrame(f.address))
+      else done()
+    })
+  })
+  const dp = await startLocalDataplane()
+  let calls = 0
+  const provider = new WireSocketProvider(server.url, 'asked', new Y.Doc(), {
+    framing: hocuspocusFraming,
+    WebSocketPolyfill: WebSocket,
+    disableBc: true,
+    // each token outlives the last, as a real backend's would over time
+    getToken: async () => { calls++; return await dp.mintToken({ ttl: 600 + calls }) },
+  })
+  try {
+    await allAnswered
+    assert.equal(calls, 1, 'a fresh token is not due: the one in hand answers every request')
+    assert.ok(answers.every(a => a === answers[0]))
   } finally {
     provider.destroy()
     await server.close()
