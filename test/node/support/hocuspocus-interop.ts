@@ -71,15 +71,13 @@ export const sharedOnDataplane = (
 export const seesUser = (awareness: Awareness, who: string): boolean =>
   [...awareness.getStates().values()].some(s => (s as { user?: unknown }).user === who)
 
-/** Resolve once every awareness sees every user named (re-checked on each awareness change; no polling). */
-export const presenceConverges = (awarenesses: Awareness[], users: string[], timeout = 10_000): Promise<void> =>
+/** Resolve once `check` holds, re-checked on each change of any of `awarenesses` (no polling). */
+const awarenessesUntil = (awarenesses: Awareness[], check: () => boolean, failure: () => string, timeout: number): Promise<void> =>
   new Promise((resolve, reject) => {
-    const check = (): boolean => awarenesses.every(a => users.every(u => seesUser(a, u)))
     if (check()) return resolve()
     const timer = setTimeout(() => {
       cleanup()
-      const seen = awarenesses.map(a => [...a.getStates().values()].map(s => (s as { user?: unknown }).user))
-      reject(new Error(`presence did not converge: ${JSON.stringify(seen)}`))
+      reject(new Error(failure()))
     }, timeout)
     const onChange = (): void => {
       if (!check()) return
@@ -93,26 +91,16 @@ export const presenceConverges = (awarenesses: Awareness[], users: string[], tim
     awarenesses.forEach(a => a.on('change', onChange))
   })
 
+/** Resolve once every awareness sees every user named. */
+export const presenceConverges = (awarenesses: Awareness[], users: string[], timeout = 10_000): Promise<void> =>
+  awarenessesUntil(awarenesses, () => awarenesses.every(a => users.every(u => seesUser(a, u))), () => {
+    const seen = awarenesses.map(a => [...a.getStates().values()].map(s => (s as { user?: unknown }).user))
+    return `presence did not converge: ${JSON.stringify(seen)}`
+  }, timeout)
+
 /** Resolve once every awareness no longer sees `who` (its client left). */
 export const presenceGone = (awarenesses: Awareness[], who: string, timeout = 10_000): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const check = (): boolean => awarenesses.every(a => !seesUser(a, who))
-    if (check()) return resolve()
-    const timer = setTimeout(() => {
-      cleanup()
-      reject(new Error(`${who} still present`))
-    }, timeout)
-    const onChange = (): void => {
-      if (!check()) return
-      cleanup()
-      resolve()
-    }
-    const cleanup = (): void => {
-      clearTimeout(timer)
-      awarenesses.forEach(a => a.off('change', onChange))
-    }
-    awarenesses.forEach(a => a.on('change', onChange))
-  })
+  awarenessesUntil(awarenesses, () => awarenesses.every(a => !seesUser(a, who)), () => `${who} still present`, timeout)
 
 /** Counts of what a provider went through: socket closes, limits, closes for good, redirects. */
 export interface Tally {
