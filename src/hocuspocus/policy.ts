@@ -1,4 +1,5 @@
-import { afterClose, afterDrop, type PolicyOptions, type Verdict, type Counters } from '../provider/policy.ts'
+import { afterDrop, type PolicyOptions, type Verdict, type Counters } from '../provider/policy.ts'
+import { afterClose } from '../provider/close-policy.ts'
 import type { CloseEventLike } from '../provider/options.ts'
 import { HocuspocusCode } from './reasons.ts'
 
@@ -13,7 +14,7 @@ export const afterHocuspocusClose = (event: CloseEventLike, counters: Counters, 
   if (code === HocuspocusCode.Unauthorized || code === HocuspocusCode.Forbidden) {
     const c = { ...counters, failures: counters.failures + 1, rejections: counters.rejections + 1 }
     const decision: Verdict['decision'] = c.rejections > 1
-      ? { action: 'stop', kind: code === HocuspocusCode.Unauthorized ? 'unauthorized' : 'forbidden' }
+      ? { action: 'stop', kind: code === HocuspocusCode.Unauthorized ? 'unauthorized' : 'forbidden', event }
       : { action: 'retry', delay: 0, reason: 'rejected', wakeOnOnline: true, forgetToken: true }
     return { decision, counters: c }
   }

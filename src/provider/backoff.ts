@@ -5,16 +5,10 @@ const BASE_DELAY = 500
 /** Never more than this many connection attempts in any minute, whatever the close codes say. */
 const MAX_ATTEMPTS_PER_MINUTE = 60
 const MINUTE = 60_000
-/** Plan limits: the contract asks for at least 30 s; repeated hits double it up to ten times that. */
-const SLOW_CEILING_FACTOR = 10
 
 /** Full jitter: uniformly random in [0, min(max, base · 2^failures)]. */
 export const jittered = (failures: number, maxDelay: number, random: () => number): number =>
   random() * Math.min(maxDelay, BASE_DELAY * 2 ** failures)
-
-/** At least `minimum`, doubling with each consecutive hit, plus up to half again of jitter. */
-export const slow = (minimum: number, hits: number, random: () => number): number =>
-  Math.min(minimum * SLOW_CEILING_FACTOR, minimum * 2 ** Math.max(0, hits - 1)) * (1 + random() / 2)
 
 /**
  * A sliding one-minute window that caps the attempt rate, so that no sequence of close codes (an

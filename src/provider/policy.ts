@@ -1,5 +1,5 @@
-import { jittered, slow } from './backoff.ts'
-import { CloseCode, INVALID_TOKEN_REASON, parseRedirect, type RedirectTarget } from '../contract/close-codes.ts'
+import { jittered } from './backoff.ts'
+import type { RedirectTarget } from '../contract/close-codes.ts'
 import type { CloseEventLike } from './options.ts'
 import type { TokenReason } from './token.ts'
 import { guarded } from './stepped.ts'
@@ -7,7 +7,8 @@ import { guarded } from './stepped.ts'
 /**
  * The close-code policy (contract §3, "client action"): what the provider does after a connection ends
  * or a token cannot be had, as a pure function of what happened, the consecutive counts so far and
- * the options. The provider only carries the decision out; this module has no clock, socket or timer.
+ * the options. The provider only carries the decision out; the policy has no clock, socket or timer.
+ * The codes the contract names are judged in close-policy.ts, which the provider loads on first need.
  */
 
 /** Why the provider stopped for good (the `closed` event). */
@@ -42,34 +43,16 @@ export interface PolicyOptions {
 export type Decision =
   /** Connect again after `delay` ms asking for a token with `reason`; `forgetToken`: the socket's token was refused; `home`: back to the configured URL. */
   | { action: 'retry'; delay: number; reason: TokenReason; wakeOnOnline: boolean; forgetToken?: true; home?: true }
-  /** Stop retrying (`closed`): only `connect()` starts again. */
-  | { action: 'stop'; kind: ClosedKind }
+  /** Stop retrying (`closed`, reporting `event`): only `connect()` starts again. */
+  | { action: 'stop'; kind: ClosedKind; event: CloseEventLike }
   /** 4009: connect at once to this URL or region, if its host is allowed (the provider judges the host). */
-  | { action: 'follow'; to: RedirectTarget }
-  /** A plan limit: wait `delay` ms (no waking early when the network comes back), then retry. */
-  | { action: 'limit'; limit: LimitKind; value: number | null; delay: number }
+  | { action: 'follow'; to: RedirectTarget; event: CloseEventLike }
+  /** A plan limit (the close's `code`): wait `delay` ms (no waking early when the network comes back), then retry. */
+  | { action: 'limit'; code: number; limit: LimitKind; value: number | null; delay: number }
 
 export interface Verdict {
   readonly decision: Decision
   readonly counters: Counters
-}
-
-/** After this many consecutive rejections of freshly fetched tokens, stop: the backend's tokens are not accepted. */
-export const MAX_REJECTIONS = 4
-/** More redirects in a row than this is a loop between regions. */
-export const MAX_REDIRECTS = 3
-
-const limitKinds: Partial<Record<number, LimitKind>> = {
-  [CloseCode.ConnectionLimit]: 'connections',
-  [CloseCode.DocumentLimit]: 'documents',
-  [CloseCode.RateLimit]: 'ops-per-minute',
-  [CloseCode.UsersPerDoc]: 'users-per-document',
-}
-
-/** Codes that retrying cannot fix: configuration errors. */
-const configurationErrors: Partial<Record<number, ClosedKind>> = {
-  [CloseCode.Forbidden]: 'forbidden',
-  [CloseCode.InvalidName]: 'invalid-name',
 }
 
 /** The policy's options from a provider's (y-websocket's) settings. A `shouldReconnect` that throws says "don't", as in y-websocket. */
@@ -84,44 +67,32 @@ type Retry = Extract<Decision, { action: 'retry' }>
 /** y-websocket's default: codes 4400–4499 mean "do not come back". */
 export const defaultShouldReconnect = (event: CloseEventLike): boolean => !(event.code >= 4400 && event.code < 4500)
 
-/** A 401 from discovery: judged as the 4002 close it stands for. */
-export const DISCOVERY_REJECTED: CloseEventLike = { code: CloseCode.InvalidToken, reason: INVALID_TOKEN_REASON }
 
-const retry = (delay: number, reason: TokenReason = 'retry'): Retry => ({ action: 'retry', delay, reason, wakeOnOnline: true })
-const stop = (kind: ClosedKind): Decision => ({ action: 'stop', kind })
+export const retry = (delay: number, reason: TokenReason = 'retry'): Retry => ({ action: 'retry', delay, reason, wakeOnOnline: true })
+export const stop = (kind: ClosedKind, event: CloseEventLike): Decision => ({ action: 'stop', kind, event })
 
-/** The server closed the connection (or discovery refused the token, judged as a 4002). */
-export const afterClose = ({ code, reason }: CloseEventLike, counters: Counters, options: PolicyOptions): Verdict => {
-  const c: { -readonly [K in keyof Counters]: Counters[K] } = { ...counters, failures: counters.failures + 1 }
-  const backoff = (): number => jittered(c.failures, options.maxBackoffTime, options.random)
-  const limit = limitKinds[code]
-  if (limit !== undefined) {
-    // A rate limit clears within the minute: always the short wait. Quota limits back off further each time.
-    if (code !== CloseCode.RateLimit) c.limitHits++
-    const value = /: (\d+)/.exec(reason)?.[1]
-    const delay = slow(options.limitRetryDelay, code === CloseCode.RateLimit ? 1 : c.limitHits, options.random)
-    return { decision: { action: 'limit', limit, value: value === undefined ? null : Number(value), delay }, counters: c }
-  }
-  const kind = configurationErrors[code]
-  if (kind !== undefined) return { decision: stop(kind), counters: c }
-  if (code === CloseCode.WrongRegion) {
-    // A loop between regions: start over from the configured URL, after an ordinary backoff.
-    if (++c.redirects > MAX_REDIRECTS) return { decision: { ...retry(backoff()), home: true }, counters: { ...c, redirects: 0 } }
-    const to = parseRedirect(reason)
-    return { decision: to === null ? stop('redirect') : { action: 'follow', to }, counters: c }
-  }
-  if (code === CloseCode.InvalidToken) {
-    // The first time at once with a fresh token, then backing off, then stop.
-    if (++c.rejections > MAX_REJECTIONS) return { decision: stop('unauthorized'), counters: c }
-    return { decision: { ...retry(c.rejections === 1 ? 0 : backoff(), 'rejected'), forgetToken: true }, counters: c }
-  }
-  if (code === CloseCode.MissingToken) {
-    // The token got lost on the way (a proxy stripping the subprotocol?): once more, then stop.
-    if (c.missingTokenRetried) return { decision: stop('unauthorized'), counters: c }
-    return { decision: retry(0, 'missing'), counters: { ...c, missingTokenRetried: true } }
-  }
-  if (!options.shouldReconnect({ code, reason })) return { decision: stop('server'), counters: c }
-  return { decision: retry(backoff()), counters: c }
+/**
+ * Codes the contract names (4001–4009). Their policy (close-policy.ts) is loaded on the first such close:
+ * most sessions only ever see network drops, and a token expiry a quarter of an hour in.
+ */
+export const namedByContract = (code: number): boolean => code > 4000 && code < 4010
+
+type ClosePolicy = (event: CloseEventLike, counters: Counters, options: PolicyOptions) => Verdict
+
+/**
+ * close-policy.ts's `afterClose`. Should its chunk fail to load, every named code is met with a fresh
+ * token after the ordinary backoff: never stuck, never faster than a network drop.
+ */
+export const loadClosePolicy = async (): Promise<ClosePolicy> => await import('./close-policy.ts').then(loaded => loaded.afterClose, () => (_event, counters, options) => {
+  const failures = counters.failures + 1
+  return { decision: { ...retry(jittered(failures, options.maxBackoffTime, options.random), 'rejected'), forgetToken: true }, counters: { ...counters, failures } }
+})
+
+/** A close whose code the contract does not name: the app's `shouldReconnect` decides, then the ordinary backoff. */
+export const afterOtherClose = (event: CloseEventLike, counters: Counters, options: PolicyOptions): Verdict => {
+  const failures = counters.failures + 1
+  const decision = options.shouldReconnect(event) ? retry(jittered(failures, options.maxBackoffTime, options.random)) : stop('server', event)
+  return { decision, counters: { ...counters, failures } }
 }
 
 /** We gave up on a connection ourselves: an unreadable frame, silence, a handshake that never completed. */

@@ -15,7 +15,7 @@ import { TokenHold } from './token-hold.ts'
 import { asTokenError, type GetToken, type Token, type TokenReason } from './token.ts'
 import { Route } from './route.ts'
 import {
-  afterClose, afterDrop, afterTokenFailure, defaultShouldReconnect, DISCOVERY_REJECTED, noFailures, policyOptions,
+  afterDrop, afterOtherClose, afterTokenFailure, defaultShouldReconnect, loadClosePolicy, namedByContract, noFailures, policyOptions,
   type ClosedKind, type Counters, type PolicyOptions, type Verdict,
 } from './policy.ts'
 import { encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
@@ -117,7 +117,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
         // The server closes sockets at `exp`: from now on, replace each before its token expires.
         if (framing === undefined && options.handover !== 'never' && expiresSockets(event)) this.#links.enableHandover()
         this.#endSocket(event)
-        this.#carryOut((framing?.afterClose ?? afterClose)(event, this.#counters, this.#policy()), event)
+        this.#afterClose(event)
       },
       drop: error => this.#drop(error),
       swapped: token => {
@@ -257,12 +257,11 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
         if (generation !== this.#generation) return
         this.#pending = null
         this.#route.pendingRegion = null
-        // discovery refused the token (401): the same path as a 4002 close
-        if (located === 'rejected') {
+        // discovery refused the token (401): the same path as the 4002 close it stands for
+        if (located !== null && !(located instanceof URL)) {
           this.#tokens.invalidate(token)
           this.#enter('waiting')
-          this.#carryOut(afterClose(DISCOVERY_REJECTED, this.#counters, this.#policy()), DISCOVERY_REJECTED)
-          return
+          return this.#afterClose(located)
         }
         this.#route.discovered ||= needsDiscovery
         if (located !== null) this.#route.goTo(located)
@@ -346,8 +345,24 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     }
   }
 
+  /**
+   * Judge a close by the policy and carry the decision out. The codes the contract names are judged by
+   * a part loaded on the first of them: meanwhile the machine waits (no timer armed), and a newer step wins.
+   */
+  #afterClose (event: CloseEventLike): void {
+    const decide = this.#framing?.afterClose ?? (namedByContract(event.code) ? null : afterOtherClose)
+    if (decide !== null) {
+      this.#carryOut(decide(event, this.#counters, this.#policy()))
+      return
+    }
+    const generation = this.#generation
+    void loadClosePolicy().then(afterClose => this.step(() => {
+      if (generation === this.#generation) this.#carryOut(afterClose(event, this.#counters, this.#policy()))
+    }))
+  }
+
   /** Carry out the policy's decision (see policy.ts); returns the wait before the next attempt, if any. */
-  #carryOut ({ decision, counters }: Verdict, event: CloseEventLike = DISCOVERY_REJECTED): number | null {
+  #carryOut ({ decision, counters }: Verdict): number | null {
     // `shouldReconnect` is app code: if it moved the machine, its call wins
     if (this.#state !== 'waiting') return null
     this.#counters = counters
@@ -358,14 +373,14 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
         return this.#schedule(decision.delay, decision.reason, decision.wakeOnOnline)
       case 'limit': {
         const retryIn = this.#schedule(decision.delay, 'retry', false)
-        this.emit('limit', [{ code: event.code, limit: decision.limit, value: decision.value, retryIn }])
+        this.emit('limit', [{ code: decision.code, limit: decision.limit, value: decision.value, retryIn }])
         return retryIn
       }
       case 'stop':
-        this.#enterClosed(event, decision.kind)
+        this.#enterClosed(decision.event, decision.kind)
         return null
     }
-    const { to } = decision
+    const { to, event } = decision
     if ('region' in to) {
       this.#route.pendingRegion = to.region
       return this.#schedule(0, 'connect')

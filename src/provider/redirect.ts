@@ -1,5 +1,6 @@
 import { WIRESOCKET_DOMAIN } from '../contract/identity.ts'
 import { discover } from './discovery.ts'
+import type { CloseEventLike } from './options.ts'
 
 /**
  * Judging a place other than the configured URL: a 4009 redirect, a `REGION:` name, a discovery
@@ -67,13 +68,13 @@ export const allows = async (place: Place, to: URL): Promise<boolean> =>
 /**
  * Where does the document live? Asked once per session with `discovery`, and to resolve a `REGION:`
  * redirect; failing an answer, keep the current URL (a 4009 will correct it) or build the region's
- * sibling host. Resolves to an allowed URL, null to stay, or 'rejected' when the dataplane refused
- * the token.
+ * sibling host. Resolves to an allowed URL, null to stay, or the close event a refused token stands
+ * for (discovery.ts).
  */
-export const locate = async (place: Place, token: string, region: string | null, signal: AbortSignal, timeout: number): Promise<URL | null | 'rejected'> => {
+export const locate = async (place: Place, token: string, region: string | null, signal: AbortSignal, timeout: number): Promise<URL | null | CloseEventLike> => {
   const { configured, documentName } = place
   let found = await discover(place.target, documentName, token, signal, timeout)
-  if (found === 'rejected') return found
+  if (found !== null && !(found instanceof URL)) return found
   const parent = parentDomain(configured.hostname)
   if (found === null && region !== null && parent !== null) {
     found = new URL(`${configured.protocol}//${region}.${parent}/${documentName}`)

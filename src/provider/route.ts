@@ -1,4 +1,5 @@
 import type { Place } from './redirect.ts'
+import type { CloseEventLike } from './options.ts'
 
 /** The judging of other places (redirect.ts), loaded on first use: most sessions never need it. */
 const judge = async (): Promise<typeof import('./redirect.ts')> => await import('./redirect.ts')
@@ -46,7 +47,7 @@ export class Route implements Place {
   }
 
   /** See redirect.ts `locate`; a judge that cannot be loaded leaves the route where it is (a 4009 will correct it). */
-  async locate (token: string, region: string | null, signal: AbortSignal, timeout: number): Promise<URL | null | 'rejected'> {
+  async locate (token: string, region: string | null, signal: AbortSignal, timeout: number): Promise<URL | null | CloseEventLike> {
     const loaded = await judge().catch(() => null)
     return loaded === null ? null : await loaded.locate(this, token, region, signal, timeout)
   }

@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { afterClose, afterDrop, afterTokenFailure, MAX_REDIRECTS, MAX_REJECTIONS, noFailures, type Counters, type Decision, type PolicyOptions } from '../../src/provider/policy.ts'
+import { afterDrop, afterTokenFailure, noFailures, type Counters, type Decision, type PolicyOptions } from '../../src/provider/policy.ts'
+import { afterClose, MAX_REDIRECTS, MAX_REJECTIONS } from '../../src/provider/close-policy.ts'
 
 const options = (random: number, shouldReconnect = (e: { code: number }) => !(e.code >= 4400 && e.code < 4500)): PolicyOptions =>
   ({ maxBackoffTime: 2500, limitRetryDelay: 30_000, shouldReconnect, random: () => random })
@@ -32,35 +33,36 @@ const reasons: Record<number, string> = {
 }
 
 /** The contract's table (§3), restated independently of the module. */
-const expected = (code: number, c: Counters, random: number): { decision: Decision; counters: Counters } => {
+const expected = (code: number, reason: string, c: Counters, random: number): { decision: Decision; counters: Counters } => {
   const failures = c.failures + 1
   const after = { ...c, failures }
+  const event = { code, reason }
   const retry = (delay: number, reason = 'retry'): Decision => ({ action: 'retry', delay, reason, wakeOnOnline: true } as Decision)
   switch (code) {
     case 4001: return c.missingTokenRetried
-      ? { decision: { action: 'stop', kind: 'unauthorized' }, counters: after }
+      ? { decision: { action: 'stop', kind: 'unauthorized', event }, counters: after }
       : { decision: retry(0, 'missing'), counters: { ...after, missingTokenRetried: true } }
     case 4002: {
       const rejections = c.rejections + 1
-      if (rejections > MAX_REJECTIONS) return { decision: { action: 'stop', kind: 'unauthorized' }, counters: { ...after, rejections } }
+      if (rejections > MAX_REJECTIONS) return { decision: { action: 'stop', kind: 'unauthorized', event }, counters: { ...after, rejections } }
       return { decision: { ...retry(rejections === 1 ? 0 : jitter(failures, random), 'rejected'), forgetToken: true } as Decision, counters: { ...after, rejections } }
     }
-    case 4003: return { decision: { action: 'stop', kind: 'forbidden' }, counters: after }
-    case 4007: return { decision: { action: 'stop', kind: 'invalid-name' }, counters: after }
-    case 4006: return { decision: { action: 'limit', limit: 'ops-per-minute', value: 100, delay: slowWait(1, random) }, counters: after }
+    case 4003: return { decision: { action: 'stop', kind: 'forbidden', event }, counters: after }
+    case 4007: return { decision: { action: 'stop', kind: 'invalid-name', event }, counters: after }
+    case 4006: return { decision: { action: 'limit', code, limit: 'ops-per-minute', value: 100, delay: slowWait(1, random) }, counters: after }
     case 4004: case 4005: case 4008: {
       const limitHits = c.limitHits + 1
       const limit = code === 4004 ? 'connections' : code === 4005 ? 'documents' : 'users-per-document'
       const value = code === 4004 ? 5 : code === 4005 ? 3 : 2
-      return { decision: { action: 'limit', limit, value, delay: slowWait(limitHits, random) }, counters: { ...after, limitHits } }
+      return { decision: { action: 'limit', code, limit, value, delay: slowWait(limitHits, random) }, counters: { ...after, limitHits } }
     }
     case 4009: {
       const redirects = c.redirects + 1
       if (redirects > MAX_REDIRECTS) return { decision: { ...retry(jitter(failures, random)), home: true } as Decision, counters: { ...after, redirects: 0 } }
-      return { decision: { action: 'follow', to: { url: new URL('wss://us-east-1.wiresocket.net/doc') } }, counters: { ...after, redirects } }
+      return { decision: { action: 'follow', to: { url: new URL('wss://us-east-1.wiresocket.net/doc') }, event }, counters: { ...after, redirects } }
     }
   }
-  if (code >= 4400 && code < 4500) return { decision: { action: 'stop', kind: 'server' }, counters: after }
+  if (code >= 4400 && code < 4500) return { decision: { action: 'stop', kind: 'server', event }, counters: after }
   return { decision: retry(jitter(failures, random)), counters: after }
 }
 
@@ -69,8 +71,9 @@ test('every close code 1000–4999 × every counter state: the contract\'s clien
   for (let code = 1000; code <= 4999; code++) {
     for (const counters of states) {
       for (const random of [0, 0.5, 1]) {
-        const verdict = afterClose({ code, reason: reasons[code] ?? 'whatever' }, counters, options(random))
-        assert.deepEqual(verdict, expected(code, counters, random), `code ${code}, ${JSON.stringify(counters)}, random ${random}`)
+        const reason = reasons[code] ?? 'whatever'
+        const verdict = afterClose({ code, reason }, counters, options(random))
+        assert.deepEqual(verdict, expected(code, reason, counters, random), `code ${code}, ${JSON.stringify(counters)}, random ${random}`)
         checked++
       }
     }
@@ -86,9 +89,9 @@ test('the policy does not change the counters it is given', () => {
 
 test('4009 whose reason is not a redirect (or a bad region name): stop (redirect)', () => {
   for (const reason of ['', 'REDIRECT:::', 'REGION:../evil', 'somewhere else']) {
-    assert.deepEqual(afterClose({ code: 4009, reason }, noFailures, options(1)).decision, { action: 'stop', kind: 'redirect' })
+    assert.deepEqual(afterClose({ code: 4009, reason }, noFailures, options(1)).decision, { action: 'stop', kind: 'redirect', event: { code: 4009, reason } })
   }
-  assert.deepEqual(afterClose({ code: 4009, reason: 'REGION:us-east-1' }, noFailures, options(1)).decision, { action: 'follow', to: { region: 'us-east-1' } })
+  assert.deepEqual(afterClose({ code: 4009, reason: 'REGION:us-east-1' }, noFailures, options(1)).decision, { action: 'follow', to: { region: 'us-east-1' }, event: { code: 4009, reason: 'REGION:us-east-1' } })
 })
 
 test('limit value: read from the reason when it carries one, null otherwise', () => {
@@ -99,7 +102,7 @@ test('limit value: read from the reason when it carries one, null otherwise', ()
 
 test('shouldReconnect decides codes the contract does not name, and only those', () => {
   const never = options(1, () => false)
-  assert.deepEqual(afterClose({ code: 1006, reason: '' }, noFailures, never).decision, { action: 'stop', kind: 'server' })
+  assert.deepEqual(afterClose({ code: 1006, reason: '' }, noFailures, never).decision, { action: 'stop', kind: 'server', event: { code: 1006, reason: '' } })
   assert.equal(afterClose({ code: 4002, reason: '' }, noFailures, never).decision.action, 'retry')
   assert.equal(afterClose({ code: 4006, reason: '' }, noFailures, never).decision.action, 'limit')
 })
