@@ -67,7 +67,6 @@ type Retry = Extract<Decision, { action: 'retry' }>
 /** y-websocket's default: codes 4400–4499 mean "do not come back". */
 export const defaultShouldReconnect = (event: CloseEventLike): boolean => !(event.code >= 4400 && event.code < 4500)
 
-
 export const retry = (delay: number, reason: TokenReason = 'retry'): Retry => ({ action: 'retry', delay, reason, wakeOnOnline: true })
 export const stop = (kind: ClosedKind, event: CloseEventLike): Decision => ({ action: 'stop', kind, event })
 
