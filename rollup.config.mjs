@@ -3,6 +3,7 @@
 // the dependencies CommonJS cannot `require` on every Node the package supports: jose is ESM-only,
 // and Node before 20.19 has no require(esm), so `require('y-wiresocket/server')` would die there.
 import esbuild from 'rollup-plugin-esbuild'
+import { transform } from 'esbuild'
 import { nodeResolve } from '@rollup/plugin-node-resolve'
 import { dts } from 'rollup-plugin-dts'
 import { readFileSync } from 'node:fs'
@@ -33,8 +34,8 @@ const nodeEntries = Object.fromEntries(Object.entries(entries).filter(([name]) =
 const jsOutput = (name, format, suffix = '') => {
   const ext = format === 'cjs' ? 'cjs' : 'js'
   const where = name === 'browser'
-    // the one shared chunk holds the provider, which both entries use; lazy chunks keep their module's name
-    ? { dir: 'dist', entryFileNames: `[name]${suffix}.${ext}`, chunkFileNames: ({ isDynamicEntry }) => `chunks/${isDynamicEntry ? '[name]' : 'provider'}${suffix}.${ext}` }
+    // shared chunks: the provider, which both entries use, and what the lazy chunks share with it; lazy chunks keep their module's name
+    ? { dir: 'dist', entryFileNames: `[name]${suffix}.${ext}`, chunkFileNames: ({ isDynamicEntry, moduleIds }) => `chunks/${isDynamicEntry ? '[name]' : moduleIds.some(id => id.endsWith('/src/provider/provider.ts')) ? 'provider' : 'shared'}${suffix}.${ext}` }
     : { file: `dist/${name}${suffix}.${ext}` }
   return { ...where, format, sourcemap: true, ...format === 'cjs' ? { exports: 'named' } : {} }
 }
@@ -48,6 +49,43 @@ const production = {
       return fileURLToPath(new URL('./src/provider/dev.production.ts', import.meta.url))
     }
     return null
+  },
+}
+
+/**
+ * Members that the browser modules share among themselves but never show an app: the production build
+ * renames them to single letters, which bundlers keep, since no minifier renames
+ * properties on its own. The mapping is fixed, so every chunk of a build agrees. Every use of a listed name
+ * is renamed, whatever the object: so never a name the code also reads from something else (a
+ * built-in's method such as `replace`, `Math.random`, an export read from a lazily imported module such
+ * as `allows`) or that an app sees. `npm run test:production` runs the integration tests against this
+ * build. Private `#members` need no entry here: minifiers shorten them already.
+ */
+export const INTERNAL_MEMBERS = [
+  // route.ts, redirect.ts
+  'configured', 'target', 'pendingRegion', 'discovered', 'allowedHosts', 'goTo',
+  // links.ts, handover.ts
+  'live', 'enableHandover', 'abandon', 'phase', 'opened', 'receive', 'settle', 'swapped', 'peer',
+  // token-hold.ts, token-source.ts
+  'newest', 'release', 'waiters', 'controller', 'promise',
+  // cross-tab.ts, backoff.ts, stepped.ts
+  'connected', 'publish', 'arm', 'online', 'cancel', 'admit', 'step', 'later',
+  // policy.ts: counters, decisions and options
+  'failures', 'rejections', 'redirects', 'limitHits', 'missingTokenRetried',
+  'action', 'wakeOnOnline', 'forgetToken', 'home', 'decision', 'counters',
+]
+// single letters: no property of the browser code (nor of what it reads from yjs, y-protocols, lib0 or the DOM) is one
+const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
+const shortNames = Object.fromEntries(INTERNAL_MEMBERS.map((name, i) => [name, LETTERS[i]]))
+const mangleInternalMembers = {
+  name: 'y-wiresocket-internal-members',
+  async renderChunk (code) {
+    const { code: out, map } = await transform(code, {
+      mangleProps: new RegExp(`^(${INTERNAL_MEMBERS.join('|')})$`),
+      mangleCache: { ...shortNames },
+      sourcemap: true,
+    })
+    return { code: out, map }
   },
 }
 
@@ -67,7 +105,7 @@ export default [
   {
     input: browser,
     external: externalOf([]),
-    plugins: [production, esbuild({ target: 'es2022' })],
+    plugins: [production, esbuild({ target: 'es2022' }), mangleInternalMembers],
     output: [jsOutput('browser', 'es', '.production'), jsOutput('browser', 'cjs', '.production')],
   },
   ...Object.entries(nodeEntries).map(([name, input]) => ({

@@ -95,7 +95,7 @@ const strings: Check = optional(v => Array.isArray(v) && v.every(s => typeof s =
 const has = (method: string): Check => optional(v => typeof (v as Record<string, unknown> | null)?.[method] === 'function')
 
 /** The test each group of options must pass, what the error says they must be, and the options. */
-const rules: Array<[Check, string, string]> = [
+const rules = (): Array<[Check, string, string]> => [
   [is('function'), DEV ? 'a function' : '', 'getToken shouldReconnect WebSocketPolyfill'],
   [is('boolean'), DEV ? 'a boolean' : '', 'connect disableBc discovery'],
   [milliseconds, DEV ? MS(0) : '', 'refreshMargin limitRetryDelay maxBackoffTime'],
@@ -122,7 +122,7 @@ const checkOption = (ok: boolean, option: string, expected: string): void => che
 
 /** Check every option `o` has against the rules above (a shared connection's options share them), naming `owner` in errors. */
 export const checkRules = (o: Record<string, unknown>, owner: string): void => {
-  for (const [test, expected, names] of rules) {
+  for (const [test, expected, names] of rules()) {
     for (const key of names.split(' ')) check(test(o[key]), `${owner}: option "${key}"`, expected)
   }
 }
