@@ -88,14 +88,16 @@ const optional = (test: Check): Check => v => v === undefined || test(v)
 // eslint-disable-next-line valid-typeof -- `type` is one of typeof's answers, named by each rule below
 const is = (type: string): Check => optional(v => typeof v === type)
 export const delay = (min: number): Check => optional(v => typeof v === 'number' && v >= min && v <= MAX_DELAY)
-const milliseconds = delay(0)
 /** What the error says a delay must be (the range `delay` checks). */
 export const MS = (min: number): string => `a number of milliseconds from ${min} to ${MAX_DELAY}`
-const strings: Check = optional(v => Array.isArray(v) && v.every(s => typeof s === 'string'))
+const strings = (v: unknown): boolean => v === undefined || (Array.isArray(v) && v.every(s => typeof s === 'string'))
 const has = (method: string): Check => optional(v => typeof (v as Record<string, unknown> | null)?.[method] === 'function')
 
-/** The test each group of options must pass, what the error says they must be, and the options. */
-const rules = (): Array<[Check, string, string]> => [
+/**
+ * The test each group of options must pass, what the error says they must be, and the options. Made
+ * on demand, so that the production build, which leaves these checks out, does not carry the table.
+ */
+const rules = (milliseconds = delay(0)): Array<[Check, string, string]> => [
   [is('function'), DEV ? 'a function' : '', 'getToken shouldReconnect WebSocketPolyfill'],
   [is('boolean'), DEV ? 'a boolean' : '', 'connect disableBc discovery'],
   [milliseconds, DEV ? MS(0) : '', 'refreshMargin limitRetryDelay maxBackoffTime'],
@@ -122,12 +124,18 @@ const checkOption = (ok: boolean, option: string, expected: string): void => che
 
 /** Check every option `o` has against the rules above (a shared connection's options share them), naming `owner` in errors. */
 export const checkRules = (o: Record<string, unknown>, owner: string): void => {
+  if (!DEV) return
   for (const [test, expected, names] of rules()) {
     for (const key of names.split(' ')) check(test(o[key]), `${owner}: option "${key}"`, expected)
   }
 }
 
-/** Validate everything at construction, so that a mistake fails loudly here and not at 3 a.m. in a reconnect. */
+/**
+ * Validate everything at construction, so that a mistake fails loudly here and not at 3 a.m. in a
+ * reconnect. The production build keeps the checks a value from data can fail (the URL, the document
+ * name, the doc, where the token comes from) and leaves out the type of each other option (`checkRules`),
+ * like React's prop checks: those values are written in code, which the development build checked.
+ */
 export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown, options: unknown): void => {
   let protocol: string | undefined
   try {
@@ -138,7 +146,8 @@ export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown
   checkOption(typeof (doc as Y.Doc | null)?.clientID === 'number', 'doc', DEV ? 'a Y.Doc' : '')
   checkOption(typeof options === 'object' && options !== null, 'options', DEV ? 'an object with getToken or tokenSource' : '')
   const o = options as Record<string, unknown>
-  checkOption([o.getToken, o.tokenSource, o.connection].filter(v => v !== undefined).length === 1, 'getToken', DEV ? 'given, or tokenSource, or connection: exactly one' : '')
+  checkOption([o.getToken, o.tokenSource, o.connection].filter(v => v !== undefined).length === 1 && (o.getToken === undefined || typeof o.getToken === 'function'),
+    'getToken', DEV ? 'a function (or tokenSource, or connection: exactly one of the three)' : '')
   checkRules(o, 'WireSocketProvider')
   checkOption(o.tokenTransport !== 'in-band' || o.framing !== undefined, 'tokenTransport', DEV ? '"subprotocol" or "query" (or "in-band", with the Hocuspocus framing)' : '')
   checkOption(o.WebSocketPolyfill !== undefined || o.connection !== undefined || typeof WebSocket === 'function', 'WebSocketPolyfill', DEV ? 'given where there is no global WebSocket (in Node: the ws package)' : '')

@@ -41,8 +41,11 @@ interface Call {
  */
 export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000, timeout = 10_000 }: TokenSourceOptions = {}): TokenSource {
   check(typeof getToken === 'function', 'createTokenSource: getToken', DEV ? 'a function' : '')
-  check(delay(0)(refreshMargin), 'createTokenSource: refreshMargin', DEV ? MS(0) : '')
-  check(delay(1)(timeout), 'createTokenSource: timeout', DEV ? MS(1) : '')
+  // like the provider's option types: checked in the development build only (options.ts `validate`)
+  if (DEV) {
+    check(delay(0)(refreshMargin), 'createTokenSource: refreshMargin', MS(0))
+    check(delay(1)(timeout), 'createTokenSource: timeout', MS(1))
+  }
   const holders = new Set<TokenHolder>()
   let cached: Token | null = null
   let call: Call | null = null

@@ -79,20 +79,12 @@ for (const [what, code, getToken] of tokenCases) {
 
 const url = 'ws://127.0.0.1:9'
 const getToken = async (): Promise<string> => 'unused'
+// Checks both builds make: values that data or configuration can get wrong (the type of each other
+// option is checked by the development build only: provider-option-types.test.ts).
 const optionCases: Array<[string, RegExp, () => unknown]> = [
   ['getToken a string', /option "getToken"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken: 'token' as unknown as typeof getToken, WebSocketPolyfill: WebSocket })],
   ['neither getToken nor tokenSource', /option "getToken"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { WebSocketPolyfill: WebSocket })],
   ['both getToken and tokenSource', /option "getToken"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, tokenSource: createTokenSource(getToken), WebSocketPolyfill: WebSocket })],
-  ['tokenSource a plain object', /option "tokenSource"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { tokenSource: {} as never, WebSocketPolyfill: WebSocket })],
-  ['tokenTimeout a string', /option "tokenTimeout"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, tokenTimeout: '10s' as unknown as number, WebSocketPolyfill: WebSocket })],
-  ['refreshMargin NaN', /option "refreshMargin"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, refreshMargin: Number.NaN, WebSocketPolyfill: WebSocket })],
-  ['limitRetryDelay negative', /option "limitRetryDelay"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, limitRetryDelay: -1, WebSocketPolyfill: WebSocket })],
-  ['tokenTransport "header"', /option "tokenTransport"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, tokenTransport: 'header' as 'query', WebSocketPolyfill: WebSocket })],
-  ['tokenProtocol with a comma', /option "tokenProtocol"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, tokenProtocol: 'a,b', WebSocketPolyfill: WebSocket })],
-  ['protocols with a number', /option "protocols"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, protocols: [1] as unknown as string[], WebSocketPolyfill: WebSocket })],
-  ['params with a number', /option "params"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, params: { a: 1 } as unknown as Record<string, string>, WebSocketPolyfill: WebSocket })],
-  ['connect "yes"', /option "connect"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, connect: 'yes' as unknown as boolean, WebSocketPolyfill: WebSocket })],
-  ['WebSocketPolyfill an object', /option "WebSocketPolyfill"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, WebSocketPolyfill: {} as never })],
   ['options null', /option "options"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), null as never)],
   ['doc a plain object', /option "doc"/, () => new WireSocketProvider(url, 'd', {} as Y.Doc, { getToken, WebSocketPolyfill: WebSocket })],
   ['serverUrl http://', /option "serverUrl"/, () => new WireSocketProvider('http://127.0.0.1:9', 'd', new Y.Doc(), { getToken, WebSocketPolyfill: WebSocket })],

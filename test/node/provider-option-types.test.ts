@@ -1,0 +1,34 @@
+/**
+ * The type of each option, checked at construction in the development build (the default, and what Node,
+ * tests and dev servers resolve): a wrong one throws a TypeError naming the option and starts nothing.
+ * The production build leaves these checks out (docs/provider.md), so this file is not part of
+ * `npm run test:production`; the checks both builds make (URL, document name, doc, the token's source)
+ * are in reliability-bad-input.test.ts, which is.
+ */
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import * as Y from 'yjs'
+import WebSocket from 'ws'
+import { WireSocketProvider } from '../../src/index.ts'
+import { TOKEN_PATTERN } from './support/reliability-guards.ts'
+
+const url = 'ws://127.0.0.1:9'
+const getToken = async (): Promise<string> => 'unused'
+const optionCases: Array<[string, RegExp, () => unknown]> = [
+  ['tokenSource a plain object', /option "tokenSource"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { tokenSource: {} as never, WebSocketPolyfill: WebSocket })],
+  ['tokenTimeout a string', /option "tokenTimeout"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, tokenTimeout: '10s' as unknown as number, WebSocketPolyfill: WebSocket })],
+  ['refreshMargin NaN', /option "refreshMargin"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, refreshMargin: Number.NaN, WebSocketPolyfill: WebSocket })],
+  ['limitRetryDelay negative', /option "limitRetryDelay"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, limitRetryDelay: -1, WebSocketPolyfill: WebSocket })],
+  ['tokenTransport "header"', /option "tokenTransport"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, tokenTransport: 'header' as 'query', WebSocketPolyfill: WebSocket })],
+  ['tokenProtocol with a comma', /option "tokenProtocol"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, tokenProtocol: 'a,b', WebSocketPolyfill: WebSocket })],
+  ['protocols with a number', /option "protocols"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, protocols: [1] as unknown as string[], WebSocketPolyfill: WebSocket })],
+  ['params with a number', /option "params"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, params: { a: 1 } as unknown as Record<string, string>, WebSocketPolyfill: WebSocket })],
+  ['connect "yes"', /option "connect"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, connect: 'yes' as unknown as boolean, WebSocketPolyfill: WebSocket })],
+  ['WebSocketPolyfill an object', /option "WebSocketPolyfill"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, WebSocketPolyfill: {} as never })],
+]
+
+for (const [what, message, construct] of optionCases) {
+  test(`constructor with ${what}: a TypeError naming the option, nothing started`, () => {
+    assert.throws(construct, (error: unknown) => error instanceof TypeError && message.test(error.message) && !TOKEN_PATTERN.test(error.message))
+  })
+}
