@@ -139,6 +139,7 @@ export const measureSizes = async (): Promise<{ own: [Measured, Measured]; bundl
 /** When each lazy chunk of the browser entry is loaded (the docs say the same). */
 const chunkLoads = (fileName: string): string => {
   if (fileName.startsWith('chunks/redirect.')) return 'on the first 4009 redirect, REGION: redirect or discovery'
+  if (fileName.startsWith('chunks/app-error.')) return 'on the first getToken that fails with an error of its own'
   if (fileName.startsWith('chunks/close-policy.')) return 'on the first close with a code the contract names (4001–4009)'
   if (fileName.startsWith('chunks/handover.')) return "once a server closed a socket at exp (4002 Token expired), or at construction with handover: 'always'"
   throw new Error(`bench/size.ts: say when ${fileName} is loaded`)

@@ -271,7 +271,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
         this.#pending = null
         this.#enter('waiting')
         const retryIn = this.#carryOut(afterTokenFailure(this.#counters, this.#policy()))
-        this.emit('token-error', [{ error: asTokenError(error), retryIn }])
+        void asTokenError(error).then(error => this.emit('token-error', [{ error, retryIn }]))
       }))
   }
 

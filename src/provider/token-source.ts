@@ -70,7 +70,7 @@ export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000,
     const aborted = new Promise<never>((_resolve, reject) => signal.addEventListener('abort', () => reject(signal.reason)))
     // getToken may throw synchronously, reject, resolve garbage or never settle: each ends as a TokenError.
     const answered = new Promise(resolve => resolve(getToken({ documentName, reason, signal })))
-      .then(result => toToken(result, Date.now()), (error: unknown) => { throw asTokenError(error) })
+      .then(result => toToken(result, Date.now()), async (error: unknown) => { throw await asTokenError(error) })
     const next: Call = { promise: Promise.race([answered, aborted]), controller, waiters: 0 }
     next.promise.then(token => {
       const previous = cached

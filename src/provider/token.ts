@@ -30,44 +30,28 @@ export interface Token {
 
 export type TokenErrorCode = 'callback' | 'timeout' | 'malformed' | 'expired'
 
-const JWT_SHAPE = /eyJ[\w-]*\.[\w-]*\.?[\w-]*/g
-const blank = (text: string): string => text.replace(JWT_SHAPE, '[token]')
-
-/** Read what an app's error says without trusting it: a getter may throw, `toString` may lie. */
-const read = (from: unknown, key: string): string => {
-  try {
-    const value = (from as Record<string, unknown>)[key]
-    return typeof value === 'string' ? blank(value) : ''
-  } catch {
-    return ''
-  }
-}
-
 /**
- * The app's own error, kept for debugging but rebuilt from its name and message only, with anything
- * JWT-shaped blanked: `getToken` may fail with an error (or its `cause`, or `stack`, or a plain object)
- * that quotes the token, and a cause ends up in logs. Nothing else of it is kept.
+ * Raised for every way a token can fail to arrive. Neither its message nor its cause contains a token:
+ * an app's error becomes a cause only through `asTokenError`.
  */
-const redact = (cause: unknown): unknown => {
-  if (typeof cause === 'string') return blank(cause)
-  if (cause == null || typeof cause === 'number' || typeof cause === 'boolean') return cause
-  if (typeof cause !== 'object') return `[${typeof cause}]`
-  const copy = new Error(read(cause, 'message'))
-  copy.name = read(cause, 'name') || 'Error'
-  return copy
-}
-
-/** Raised for every way a token can fail to arrive. Neither its message nor its cause contains a token. */
 export class TokenError extends Error {
   override name = 'TokenError'
   /** `message` is empty in the production build (see dev.ts): the code then stands in for it. */
   constructor (readonly code: TokenErrorCode, message: string, cause?: unknown) {
-    super(message || code, { cause: redact(cause) })
+    super(message || code, { cause })
   }
 }
 
-export const asTokenError = (error: unknown): TokenError =>
-  error instanceof TokenError ? error : new TokenError('callback', DEV ? 'getToken failed' : '', error)
+/**
+ * `error` as a TokenError. One the app threw is rebuilt without anything token-shaped (app-error.ts,
+ * loaded on the first failure: most sessions never see one); should that code fail to load, the
+ * app's error is left out rather than kept as it is.
+ */
+export const asTokenError = async (error: unknown): Promise<TokenError> => {
+  if (error instanceof TokenError) return error
+  const cause = await import('./app-error.ts').then(({ redact }) => redact(error), () => undefined)
+  return new TokenError('callback', DEV ? 'getToken failed' : '', cause)
+}
 
 /**
  * When the token expires on the local clock. `exp - iat` is the token's full lifetime and holds whatever
