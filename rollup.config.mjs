@@ -37,7 +37,9 @@ const jsOutput = (name, format, suffix = '') => {
     // shared chunks: the provider, which both entries use, and what the lazy chunks share with it; lazy chunks keep their module's name
     ? { dir: 'dist', entryFileNames: `[name]${suffix}.${ext}`, chunkFileNames: ({ isDynamicEntry, moduleIds }) => `chunks/${isDynamicEntry ? '[name]' : moduleIds.some(id => id.endsWith('/src/provider/provider.ts')) ? 'provider' : 'shared'}${suffix}.${ext}` }
     : { file: `dist/${name}${suffix}.${ext}` }
-  return { ...where, format, sourcemap: true, ...format === 'cjs' ? { exports: 'named' } : {} }
+  // no bare imports of a chunk's dependencies hoisted into the entry: a bundler keeps each (a module
+  // outside the package may have side effects), and they only repeat what the chunk imports
+  return { ...where, format, sourcemap: true, hoistTransitiveImports: false, ...format === 'cjs' ? { exports: 'named' } : {} }
 }
 
 // The browser entry's production build (the `production` export condition): src/provider/dev.ts

@@ -28,7 +28,7 @@ export interface LinksOwner {
 /**
  * The provider's links to the server: the live one and, during a make-before-break, the replacement that
  * will take over (handover.ts, loaded once `enableHandover` is called). Only the live link's news reaches
- * the provider; the replacement's stays here until the swap.
+ * the provider; the replacement's stays in the handover until the swap.
  */
 export class Links {
   live: Link | null = null
@@ -36,13 +36,23 @@ export class Links {
   token: Token | null = null
   #handover: Handover | null = null
   #Handover: typeof Handover | null = null
-
   readonly #owner: LinksOwner
   readonly #on: LiveListener
+  /** The live link's news, each in a step of the provider's machine. */
+  readonly #live: LinkListener
 
   constructor (owner: LinksOwner, on: LiveListener) {
     this.#owner = owner
     this.#on = on
+    const { step } = owner
+    this.#live = {
+      open: () => step(() => on.open()),
+      message: data => step(() => on.message(data)),
+      error: event => on.error(event),
+      close: event => step(() => on.close(event)),
+      // A server that accepts TCP but never completes the upgrade would leave us connecting forever.
+      drop: error => step(() => on.drop(error)),
+    }
   }
 
   /** Load the make-before-break code (a lazy chunk), so that the next fresh token can use it. */
@@ -52,7 +62,7 @@ export class Links {
 
   /** Throws what dialing throws. */
   open (token: Token): void {
-    this.live = this.#dial(token)
+    this.live = this.#owner.dial(token, this.#live)
     this.token = token
   }
 
@@ -64,7 +74,7 @@ export class Links {
     const Class = this.#Handover
     if (Class === null || this.#handover !== null || this.token === null || token.expiresAt <= this.token.expiresAt) return
     try {
-      this.#handover = new Class(this.#dial(token), token, this.#owner.handshakeTimeout, () => this.#owner.step(() => this.abandon()))
+      const handover: Handover = this.#handover = new Class(this.#owner, token, this.#live, () => this.#swap(handover), () => this.abandon())
     } catch {}
   }
 
@@ -85,32 +95,8 @@ export class Links {
     this.live = null
   }
 
-  #dial (token: Token): Link {
-    const owner = this.#owner
-    const on = this.#on
-    const live = (): boolean => link === this.live
-    const link: Link = owner.dial(token, {
-      open: () => owner.step(() => live() ? on.open() : this.#handover?.opened(owner.peer)),
-      message: data => owner.step(() => live() ? on.message(data) : this.#replacementMessage(link, data)),
-      error: event => live() && on.error(event),
-      close: event => owner.step(() => live() ? on.close(event) : this.abandon()),
-      // A server that accepts TCP but never completes the upgrade would leave us connecting forever.
-      drop: error => owner.step(() => live() ? on.drop(error) : this.abandon()),
-    })
-    return link
-  }
-
-  #replacementMessage (link: Link, data: unknown): void {
-    const handover = this.#handover
-    if (handover?.connection !== link) return
-    let caughtUp: boolean
-    try {
-      caughtUp = handover.receive(this.#owner.peer, this.#owner.peer.messageHandlers, data)
-    } catch {
-      return this.abandon()
-    }
-    if (!caughtUp) return
-    // The replacement synced: it becomes the live link, and the old one closes unheard.
+  /** The replacement synced: it becomes the live link, and the old one closes unheard. */
+  #swap (handover: Handover): void {
     const old = this.live
     this.#handover = null
     this.live = handover.settle()
