@@ -132,9 +132,9 @@ export const checkRules = (o: Record<string, unknown>, owner: string): void => {
 
 /**
  * Validate everything at construction, so that a mistake fails loudly here and not at 3 a.m. in a
- * reconnect. The production build keeps the checks a value from data can fail (the URL, the document
- * name, the doc, where the token comes from) and leaves out the type of each other option (`checkRules`),
- * like React's prop checks: those values are written in code, which the development build checked.
+ * reconnect. The production build keeps the checks that data or the platform can fail (the URL, the
+ * document name, a WebSocket to use) and leaves out the others, like React's prop checks: those values
+ * are written in code, which the development build checked.
  */
 export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown, options: unknown): void => {
   let protocol: string | undefined
@@ -143,12 +143,14 @@ export const validate = (serverUrl: unknown, documentName: unknown, doc: unknown
   } catch {}
   checkOption(typeof serverUrl === 'string' && (protocol === 'ws:' || protocol === 'wss:'), 'serverUrl', DEV ? 'a ws:// or wss:// URL' : '')
   checkOption(isValidDocumentName(documentName), 'documentName', DEV ? '1 to 255 characters of A-Z, a-z, 0-9, _ and -' : '')
-  checkOption(typeof (doc as Y.Doc | null)?.clientID === 'number', 'doc', DEV ? 'a Y.Doc' : '')
-  checkOption(typeof options === 'object' && options !== null, 'options', DEV ? 'an object with getToken or tokenSource' : '')
+  if (DEV) {
+    checkOption(typeof (doc as Y.Doc | null)?.clientID === 'number', 'doc', 'a Y.Doc')
+    checkOption(typeof options === 'object' && options !== null, 'options', 'an object with getToken or tokenSource')
+    const o = options as Record<string, unknown>
+    checkOption([o.getToken, o.tokenSource, o.connection].filter(v => v !== undefined).length === 1, 'getToken', 'given, or tokenSource, or connection: exactly one')
+    checkRules(o, 'WireSocketProvider')
+    checkOption(o.tokenTransport !== 'in-band' || o.framing !== undefined, 'tokenTransport', '"subprotocol" or "query" (or "in-band", with the Hocuspocus framing)')
+  }
   const o = options as Record<string, unknown>
-  checkOption([o.getToken, o.tokenSource, o.connection].filter(v => v !== undefined).length === 1 && (o.getToken === undefined || typeof o.getToken === 'function'),
-    'getToken', DEV ? 'a function (or tokenSource, or connection: exactly one of the three)' : '')
-  checkRules(o, 'WireSocketProvider')
-  checkOption(o.tokenTransport !== 'in-band' || o.framing !== undefined, 'tokenTransport', DEV ? '"subprotocol" or "query" (or "in-band", with the Hocuspocus framing)' : '')
   checkOption(o.WebSocketPolyfill !== undefined || o.connection !== undefined || typeof WebSocket === 'function', 'WebSocketPolyfill', DEV ? 'given where there is no global WebSocket (in Node: the ws package)' : '')
 }

@@ -78,31 +78,30 @@ export const namedByContract = (code: number): boolean => code > 4000 && code < 
 
 type ClosePolicy = (event: CloseEventLike, counters: Counters, options: PolicyOptions) => Verdict
 
+/** One more failure: the decision `decide` makes with the new count, and the counters that carry it. */
+const failed = (counters: Counters, decide: (failures: number) => Decision): Verdict => {
+  const failures = counters.failures + 1
+  return { decision: decide(failures), counters: { ...counters, failures } }
+}
+
+/** The ordinary backoff after `failures` consecutive failures. */
+const backoff = (failures: number, options: PolicyOptions): number => jittered(failures, options.maxBackoffTime, options.random)
+
 /**
  * close-policy.ts's `afterClose`. Should its chunk fail to load, every named code is met with a fresh
  * token after the ordinary backoff: never stuck, never faster than a network drop.
  */
-export const loadClosePolicy = async (): Promise<ClosePolicy> => await import('./close-policy.ts').then(loaded => loaded.afterClose, () => (_event, counters, options) => {
-  const failures = counters.failures + 1
-  return { decision: { ...retry(jittered(failures, options.maxBackoffTime, options.random), 'rejected'), forgetToken: true }, counters: { ...counters, failures } }
-})
+export const loadClosePolicy = async (): Promise<ClosePolicy> => await import('./close-policy.ts').then(loaded => loaded.afterClose, () =>
+  (_event, counters, options) => failed(counters, failures => ({ ...retry(backoff(failures, options), 'rejected'), forgetToken: true })))
 
 /** A close whose code the contract does not name: the app's `shouldReconnect` decides, then the ordinary backoff. */
-export const afterOtherClose = (event: CloseEventLike, counters: Counters, options: PolicyOptions): Verdict => {
-  const failures = counters.failures + 1
-  const decision = options.shouldReconnect(event) ? retry(jittered(failures, options.maxBackoffTime, options.random)) : stop('server', event)
-  return { decision, counters: { ...counters, failures } }
-}
+export const afterOtherClose = (event: CloseEventLike, counters: Counters, options: PolicyOptions): Verdict =>
+  failed(counters, failures => options.shouldReconnect(event) ? retry(backoff(failures, options)) : stop('server', event))
 
 /** We gave up on a connection ourselves: an unreadable frame, silence, a handshake that never completed. */
-export const afterDrop = (counters: Counters, options: PolicyOptions): Verdict => {
-  const failures = counters.failures + 1
-  return { decision: retry(jittered(failures, options.maxBackoffTime, options.random)), counters: { ...counters, failures } }
-}
+export const afterDrop = (counters: Counters, options: PolicyOptions): Verdict =>
+  failed(counters, failures => retry(backoff(failures, options)))
 
 /** `getToken` failed. Token failures back off further than socket drops: the backend may be down, don't pile on. */
-export const afterTokenFailure = (counters: Counters, options: PolicyOptions): Verdict => {
-  const failures = counters.failures + 1
-  const delay = Math.max(jittered(failures, options.maxBackoffTime, options.random), 1000 * Math.min(30, 2 ** failures) * options.random())
-  return { decision: retry(delay), counters: { ...counters, failures } }
-}
+export const afterTokenFailure = (counters: Counters, options: PolicyOptions): Verdict =>
+  failed(counters, failures => retry(Math.max(backoff(failures, options), 1000 * Math.min(30, 2 ** failures) * options.random())))

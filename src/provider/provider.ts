@@ -13,7 +13,7 @@ import { CrossTab } from './cross-tab.ts'
 import { createTokenSource, type TokenSource } from './token-source.ts'
 import { TokenHold } from './token-hold.ts'
 import { asTokenError, type GetToken, type Token, type TokenReason } from './token.ts'
-import { Route } from './route.ts'
+import { judge, Route } from './route.ts'
 import {
   afterDrop, afterOtherClose, afterTokenFailure, defaultShouldReconnect, loadClosePolicy, namedByContract, noFailures, policyOptions,
   type ClosedKind, type Counters, type PolicyOptions, type Verdict,
@@ -252,8 +252,12 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     if (cached !== null && !needsDiscovery) return this.#open(cached)
     const { signal } = this.#pending = new AbortController()
     this.#tokens.get(this.roomname, reason, signal)
-      .then(async token => ({ token, located: needsDiscovery ? await this.#route.locate(token.value, region, signal, this.#options.handshakeTimeout ?? 10_000) : null }))
-      .then(({ token, located }) => this.step(() => {
+      .then(async token => {
+        // a judge that cannot be loaded leaves the route where it is (a 4009 will correct it)
+        const loaded = needsDiscovery ? await judge() : null
+        return { token, loaded, located: await loaded?.locate(this.#route, token.value, region, signal, this.#options.handshakeTimeout ?? 10_000) ?? null }
+      })
+      .then(({ token, loaded, located }) => this.step(() => {
         if (generation !== this.#generation) return
         this.#pending = null
         this.#route.pendingRegion = null
@@ -264,7 +268,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
           return this.#afterClose(located)
         }
         this.#route.discovered ||= needsDiscovery
-        if (located !== null) this.#route.goTo(located)
+        if (located !== null) loaded?.goTo(this.#route, located)
         this.#open(token)
       }), (error: unknown) => this.step(() => {
         if (generation !== this.#generation) return
@@ -307,7 +311,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     let reply: Uint8Array<ArrayBuffer> | null
     try {
       if (data instanceof ArrayBuffer) data = new Uint8Array(data)
-      if (!(data instanceof Uint8Array)) throw new TypeError(DEV ? 'expected a binary frame' : 'binary')
+      if (!(data instanceof Uint8Array)) throw new TypeError('not a binary frame')
       reply = readMessage(this.messageHandlers, this, data, true)
     } catch (error) {
       // A frame we cannot read may have left the sync half-done: start over on a fresh connection.
@@ -387,10 +391,10 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     }
     // Judging a host may take the public-suffix list's loading: wait (no timer armed, so not woken by `online`), then go or stop.
     const generation = this.#generation
-    void this.#route.allows(to.url).then(allowed => this.step(() => {
+    void judge().then(async loaded => loaded !== null && await loaded.allows(this.#route, to.url) ? loaded : null).then(allowed => this.step(() => {
       if (generation !== this.#generation) return
-      if (!allowed) return this.#enterClosed(event, 'redirect')
-      this.#route.goTo(to.url)
+      if (allowed === null) return this.#enterClosed(event, 'redirect')
+      allowed.goTo(this.#route, to.url)
       this.#schedule(0, 'connect')
     }))
     return 0

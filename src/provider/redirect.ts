@@ -13,9 +13,11 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]'])
 /** Where a provider's connections go, as route.ts keeps it. */
 export interface Place {
   readonly configured: URL
-  readonly target: URL
+  target: URL
   readonly documentName: string
   readonly allowedHosts: readonly string[] | undefined
+  /** Hears of every move (the `redirect` event). */
+  readonly moved: (move: { from: string; to: string }) => void
 }
 
 /** `eu-central-1.wiresocket.net` → `wiresocket.net`; null for loopback, IPs and single-label hosts. */
@@ -58,6 +60,14 @@ export const isRedirectAllowed = (target: URL, configured: URL, patterns?: reado
   if (parent === null || parentDomain(target.hostname) !== parent) return false
   if (target.hostname === configured.hostname || parent === WIRESOCKET_DOMAIN) return true
   return site(configured.hostname).then(own => own !== null && (parent === own || parent.endsWith(`.${own}`)), () => false)
+}
+
+/** Point `place` at `to` (already judged), and tell when it is a move. */
+export const goTo = (place: Place, to: URL): void => {
+  const from = place.target.href
+  if (to.href === from) return
+  place.target = to
+  place.moved({ from, to: to.href })
 }
 
 /** Is `to` a WebSocket URL on an allowed host, for this same document? */

@@ -1,20 +1,25 @@
 /**
- * The type of each option, checked at construction in the development build (the default, and what Node,
- * tests and dev servers resolve): a wrong one throws a TypeError naming the option and starts nothing.
- * The production build leaves these checks out (docs/provider.md), so this file is not part of
- * `npm run test:production`; the checks both builds make (URL, document name, doc, the token's source)
- * are in reliability-bad-input.test.ts, which is.
+ * The options that only code can get wrong, checked at construction in the development build (the
+ * default, and what Node, tests and dev servers resolve): a wrong one throws a TypeError naming the
+ * option and starts nothing. The production build leaves these checks out (docs/provider.md), so this
+ * file is not part of `npm run test:production`; the checks both builds make (the server URL, the
+ * document name) are in reliability-bad-input.test.ts, which is.
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import WebSocket from 'ws'
-import { WireSocketProvider } from '../../src/index.ts'
+import { WireSocketProvider, createTokenSource } from '../../src/index.ts'
 import { TOKEN_PATTERN } from './support/reliability-guards.ts'
 
 const url = 'ws://127.0.0.1:9'
 const getToken = async (): Promise<string> => 'unused'
 const optionCases: Array<[string, RegExp, () => unknown]> = [
+  ['getToken a string', /option "getToken"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken: 'token' as unknown as typeof getToken, WebSocketPolyfill: WebSocket })],
+  ['neither getToken nor tokenSource', /option "getToken"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { WebSocketPolyfill: WebSocket })],
+  ['both getToken and tokenSource', /option "getToken"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, tokenSource: createTokenSource(getToken), WebSocketPolyfill: WebSocket })],
+  ['options null', /option "options"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), null as never)],
+  ['doc a plain object', /option "doc"/, () => new WireSocketProvider(url, 'd', {} as Y.Doc, { getToken, WebSocketPolyfill: WebSocket })],
   ['tokenSource a plain object', /option "tokenSource"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { tokenSource: {} as never, WebSocketPolyfill: WebSocket })],
   ['tokenTimeout a string', /option "tokenTimeout"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, tokenTimeout: '10s' as unknown as number, WebSocketPolyfill: WebSocket })],
   ['refreshMargin NaN', /option "refreshMargin"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, refreshMargin: Number.NaN, WebSocketPolyfill: WebSocket })],

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import * as Y from 'yjs'
 import WebSocket from 'ws'
 import { startLocalDataplane, type LocalDataplane } from '../../src/local/index.ts'
-import { WireSocketProvider, TokenError, createTokenSource, type TokenResult, type WireSocketProviderOptions } from '../../src/index.ts'
+import { WireSocketProvider, TokenError, type TokenResult, type WireSocketProviderOptions } from '../../src/index.ts'
 import { fakeServer, next, recordingWebSocket } from './support/provider-harness.ts'
 import { TOKEN_PATTERN, recordEvents, serialise, unhandledRejections } from './support/reliability-guards.ts'
 
@@ -79,14 +79,9 @@ for (const [what, code, getToken] of tokenCases) {
 
 const url = 'ws://127.0.0.1:9'
 const getToken = async (): Promise<string> => 'unused'
-// Checks both builds make: values that data or configuration can get wrong (the type of each other
-// option is checked by the development build only: provider-option-types.test.ts).
+// Checks both builds make: what data or the platform can get wrong (the server URL, the document name;
+// every other option is checked by the development build only: provider-option-types.test.ts).
 const optionCases: Array<[string, RegExp, () => unknown]> = [
-  ['getToken a string', /option "getToken"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken: 'token' as unknown as typeof getToken, WebSocketPolyfill: WebSocket })],
-  ['neither getToken nor tokenSource', /option "getToken"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { WebSocketPolyfill: WebSocket })],
-  ['both getToken and tokenSource', /option "getToken"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), { getToken, tokenSource: createTokenSource(getToken), WebSocketPolyfill: WebSocket })],
-  ['options null', /option "options"/, () => new WireSocketProvider(url, 'd', new Y.Doc(), null as never)],
-  ['doc a plain object', /option "doc"/, () => new WireSocketProvider(url, 'd', {} as Y.Doc, { getToken, WebSocketPolyfill: WebSocket })],
   ['serverUrl http://', /option "serverUrl"/, () => new WireSocketProvider('http://127.0.0.1:9', 'd', new Y.Doc(), { getToken, WebSocketPolyfill: WebSocket })],
   ['serverUrl not a URL', /option "serverUrl"/, () => new WireSocketProvider('not a url', 'd', new Y.Doc(), { getToken, WebSocketPolyfill: WebSocket })],
 ]
