@@ -1,7 +1,8 @@
 import { jittered } from './backoff.ts'
 import { CloseCode, parseRedirect } from '../contract/close-codes.ts'
 import type { CloseEventLike } from './options.ts'
-import { afterOtherClose, retry, stop, type ClosedKind, type Counters, type LimitKind, type PolicyOptions, type Verdict } from './policy.ts'
+import { afterOtherClose, retry, stop, type ClosedKind, type Counters, type Decision, type LimitKind, type PolicyOptions, type Settled, type Verdict } from './policy.ts'
+import { judge, type Route } from './route.ts'
 
 /**
  * The policy for the close codes the contract names (§3, "client action"), a part of policy.ts that
@@ -66,4 +67,18 @@ export const afterClose = (event: CloseEventLike, counters: Counters, options: P
     return { decision: retry(0, 'missing'), counters: { ...c, missingTokenRetried: true } }
   }
   return afterOtherClose(event, counters, options)
+}
+
+/**
+ * A `follow` made into what the provider carries out: a region is noted for the next attempt; a URL is
+ * judged (redirect.ts, which may have to load the public-suffix list) and moved to if allowed, else the
+ * provider stops (`redirect`). The route moves only when the provider calls `move`, which it does only
+ * if no newer step superseded this one. Other decisions pass as they are.
+ */
+export const settle = async (decision: Decision, route: Route): Promise<Settled> => {
+  if (decision.action !== 'follow') return decision
+  const { to, event } = decision
+  if ('region' in to) return { ...retry(0, 'connect'), move: () => { route.pendingRegion = to.region } }
+  const loaded = await judge()
+  return loaded !== null && await loaded.allows(route, to.url) ? { ...retry(0, 'connect'), move: () => loaded.goTo(route, to.url) } : stop('redirect', event)
 }

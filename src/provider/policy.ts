@@ -2,6 +2,7 @@ import { jittered } from './backoff.ts'
 import type { RedirectTarget } from '../contract/close-codes.ts'
 import type { CloseEventLike } from './options.ts'
 import type { TokenReason } from './token.ts'
+import type { Route } from './route.ts'
 import { guarded } from './stepped.ts'
 
 /**
@@ -41,8 +42,11 @@ export interface PolicyOptions {
 }
 
 export type Decision =
-  /** Connect again after `delay` ms asking for a token with `reason`; `forgetToken`: the socket's token was refused; `home`: back to the configured URL. */
-  | { action: 'retry'; delay: number; reason: TokenReason; wakeOnOnline: boolean; forgetToken?: true; home?: true }
+  /**
+   * Connect again after `delay` ms asking for a token with `reason`; `forgetToken`: the socket's token was
+   * refused; `home`: back to the configured URL; `move`: a followed redirect (close-policy.ts `settle`).
+   */
+  | { action: 'retry'; delay: number; reason: TokenReason; wakeOnOnline: boolean; forgetToken?: true; home?: true; move?: () => void }
   /** Stop retrying (`closed`, reporting `event`): only `connect()` starts again. */
   | { action: 'stop'; kind: ClosedKind; event: CloseEventLike }
   /** 4009: connect at once to this URL or region, if its host is allowed (the provider judges the host). */
@@ -50,10 +54,13 @@ export type Decision =
   /** A plan limit (the close's `code`): wait `delay` ms (no waking early when the network comes back), then retry. */
   | { action: 'limit'; code: number; limit: LimitKind; value: number | null; delay: number }
 
-export interface Verdict {
-  readonly decision: Decision
+export interface Verdict<D extends Decision = Decision> {
+  readonly decision: D
   readonly counters: Counters
 }
+
+/** What the provider carries out: every decision but `follow`, which close-policy.ts `settle` turns into another. */
+export type Settled = Exclude<Decision, { action: 'follow' }>
 
 /** The policy's options from a provider's (y-websocket's) settings. A `shouldReconnect` that throws says "don't", as in y-websocket. */
 export const policyOptions = <P>(provider: P & { maxBackoffTime: number; shouldReconnect: (event: CloseEventLike, provider: P) => boolean }, limitRetryDelay = 30_000): PolicyOptions => ({
@@ -68,7 +75,7 @@ type Retry = Extract<Decision, { action: 'retry' }>
 export const defaultShouldReconnect = (event: CloseEventLike): boolean => !(event.code >= 4400 && event.code < 4500)
 
 export const retry = (delay: number, reason: TokenReason = 'retry'): Retry => ({ action: 'retry', delay, reason, wakeOnOnline: true })
-export const stop = (kind: ClosedKind, event: CloseEventLike): Decision => ({ action: 'stop', kind, event })
+export const stop = (kind: ClosedKind, event: CloseEventLike): Extract<Decision, { action: 'stop' }> => ({ action: 'stop', kind, event })
 
 /**
  * Codes the contract names (4001–4009). Their policy (close-policy.ts) is loaded on the first such close:
@@ -76,10 +83,13 @@ export const stop = (kind: ClosedKind, event: CloseEventLike): Decision => ({ ac
  */
 export const namedByContract = (code: number): boolean => code > 4000 && code < 4010
 
-type ClosePolicy = (event: CloseEventLike, counters: Counters, options: PolicyOptions) => Verdict
+interface ClosePolicy {
+  afterClose: (event: CloseEventLike, counters: Counters, options: PolicyOptions) => Verdict
+  settle: (decision: Decision, place: Route) => Promise<Settled>
+}
 
 /** One more failure: the decision `decide` makes with the new count, and the counters that carry it. */
-const failed = (counters: Counters, decide: (failures: number) => Decision): Verdict => {
+const failed = (counters: Counters, decide: (failures: number) => Settled): Verdict<Settled> => {
   const failures = counters.failures + 1
   return { decision: decide(failures), counters: { ...counters, failures } }
 }
@@ -88,20 +98,22 @@ const failed = (counters: Counters, decide: (failures: number) => Decision): Ver
 const backoff = (failures: number, options: PolicyOptions): number => jittered(failures, options.maxBackoffTime, options.random)
 
 /**
- * close-policy.ts's `afterClose`. Should its chunk fail to load, every named code is met with a fresh
- * token after the ordinary backoff: never stuck, never faster than a network drop.
+ * close-policy.ts. Should its chunk fail to load, every named code is met with a fresh token after the
+ * ordinary backoff (never stuck, never faster than a network drop), and no redirect is followed.
  */
-export const loadClosePolicy = async (): Promise<ClosePolicy> => await import('./close-policy.ts').then(loaded => loaded.afterClose, () =>
-  (_event, counters, options) => failed(counters, failures => ({ ...retry(backoff(failures, options), 'rejected'), forgetToken: true })))
+export const loadClosePolicy = async (): Promise<ClosePolicy> => await import('./close-policy.ts').catch(() => ({
+  afterClose: (_event, counters, options) => failed(counters, failures => ({ ...retry(backoff(failures, options), 'rejected'), forgetToken: true })),
+  settle: async decision => decision.action === 'follow' ? stop('redirect', decision.event) : decision,
+}))
 
 /** A close whose code the contract does not name: the app's `shouldReconnect` decides, then the ordinary backoff. */
-export const afterOtherClose = (event: CloseEventLike, counters: Counters, options: PolicyOptions): Verdict =>
+export const afterOtherClose = (event: CloseEventLike, counters: Counters, options: PolicyOptions): Verdict<Settled> =>
   failed(counters, failures => options.shouldReconnect(event) ? retry(backoff(failures, options)) : stop('server', event))
 
 /** We gave up on a connection ourselves: an unreadable frame, silence, a handshake that never completed. */
-export const afterDrop = (counters: Counters, options: PolicyOptions): Verdict =>
+export const afterDrop = (counters: Counters, options: PolicyOptions): Verdict<Settled> =>
   failed(counters, failures => retry(backoff(failures, options)))
 
 /** `getToken` failed. Token failures back off further than socket drops: the backend may be down, don't pile on. */
-export const afterTokenFailure = (counters: Counters, options: PolicyOptions): Verdict =>
+export const afterTokenFailure = (counters: Counters, options: PolicyOptions): Verdict<Settled> =>
   failed(counters, failures => retry(Math.max(backoff(failures, options), 1000 * Math.min(30, 2 ** failures) * options.random())))

@@ -13,10 +13,10 @@ import { CrossTab } from './cross-tab.ts'
 import { createTokenSource, type TokenSource } from './token-source.ts'
 import { TokenHold } from './token-hold.ts'
 import { asTokenError, type GetToken, type Token, type TokenReason } from './token.ts'
-import { judge, Route } from './route.ts'
+import { locate, Route } from './route.ts'
 import {
   afterDrop, afterOtherClose, afterTokenFailure, defaultShouldReconnect, loadClosePolicy, namedByContract, noFailures, policyOptions,
-  type ClosedKind, type Counters, type PolicyOptions, type Verdict,
+  type ClosedKind, type Counters, type PolicyOptions, type Settled, type Verdict,
 } from './policy.ts'
 import { encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
 import { validate, type CloseEventLike, type WebSocketLike, type WireSocketProviderOptions } from './options.ts'
@@ -252,23 +252,18 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     if (cached !== null && !needsDiscovery) return this.#open(cached)
     const { signal } = this.#pending = new AbortController()
     this.#tokens.get(this.roomname, reason, signal)
-      .then(async token => {
-        // a judge that cannot be loaded leaves the route where it is (a 4009 will correct it)
-        const loaded = needsDiscovery ? await judge() : null
-        return { token, loaded, located: await loaded?.locate(this.#route, token.value, region, signal, this.#options.handshakeTimeout ?? 10_000) ?? null }
-      })
-      .then(({ token, loaded, located }) => this.step(() => {
+      .then(async token => ({ token, located: needsDiscovery ? await locate(this.#route, token.value, region, signal, this.#options.handshakeTimeout ?? 10_000) : null }))
+      .then(({ token, located }) => this.step(() => {
         if (generation !== this.#generation) return
         this.#pending = null
         this.#route.pendingRegion = null
         // discovery refused the token (401): the same path as the 4002 close it stands for
-        if (located !== null && !(located instanceof URL)) {
+        if (located !== null && typeof located !== 'function') {
           this.#tokens.invalidate(token)
           this.#enter('waiting')
           return this.#afterClose(located)
         }
-        this.#route.discovered ||= needsDiscovery
-        if (located !== null) loaded?.goTo(this.#route, located)
+        located?.()
         this.#open(token)
       }), (error: unknown) => this.step(() => {
         if (generation !== this.#generation) return
@@ -350,23 +345,25 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   }
 
   /**
-   * Judge a close by the policy and carry the decision out. The codes the contract names are judged by
-   * a part loaded on the first of them: meanwhile the machine waits (no timer armed), and a newer step wins.
+   * Judge a close by the policy and carry the decision out. The codes the contract names are judged, and
+   * redirects settled, by a part loaded on the first of them (close-policy.ts): meanwhile the machine waits
+   * (no timer armed, so not woken by `online`), and a newer step wins.
    */
   #afterClose (event: CloseEventLike): void {
-    const decide = this.#framing?.afterClose ?? (namedByContract(event.code) ? null : afterOtherClose)
-    if (decide !== null) {
-      this.#carryOut(decide(event, this.#counters, this.#policy()))
+    const verdict = (this.#framing?.afterClose ?? (namedByContract(event.code) ? undefined : afterOtherClose))?.(event, this.#counters, this.#policy())
+    if (verdict !== undefined && verdict.decision.action !== 'follow') {
+      this.#carryOut(verdict as Verdict<Settled>)
       return
     }
     const generation = this.#generation
-    void loadClosePolicy().then(afterClose => this.step(() => {
-      if (generation === this.#generation) this.#carryOut(afterClose(event, this.#counters, this.#policy()))
-    }))
+    void loadClosePolicy().then(async ({ afterClose, settle }) => {
+      const { decision, counters } = verdict ?? afterClose(event, this.#counters, this.#policy())
+      return { decision: await settle(decision, this.#route), counters }
+    }).then(settled => this.step(() => { if (generation === this.#generation) this.#carryOut(settled) }))
   }
 
   /** Carry out the policy's decision (see policy.ts); returns the wait before the next attempt, if any. */
-  #carryOut ({ decision, counters }: Verdict): number | null {
+  #carryOut ({ decision, counters }: Verdict<Settled>): number | null {
     // `shouldReconnect` is app code: if it moved the machine, its call wins
     if (this.#state !== 'waiting') return null
     this.#counters = counters
@@ -374,6 +371,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       case 'retry':
         if (decision.forgetToken === true && this.#links.token !== null) this.#tokens.invalidate(this.#links.token)
         if (decision.home === true) this.#route.target = this.#route.configured
+        decision.move?.()
         return this.#schedule(decision.delay, decision.reason, decision.wakeOnOnline)
       case 'limit': {
         const retryIn = this.#schedule(decision.delay, 'retry', false)
@@ -384,20 +382,6 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
         this.#enterClosed(decision.event, decision.kind)
         return null
     }
-    const { to, event } = decision
-    if ('region' in to) {
-      this.#route.pendingRegion = to.region
-      return this.#schedule(0, 'connect')
-    }
-    // Judging a host may take the public-suffix list's loading: wait (no timer armed, so not woken by `online`), then go or stop.
-    const generation = this.#generation
-    void judge().then(async loaded => loaded !== null && await loaded.allows(this.#route, to.url) ? loaded : null).then(allowed => this.step(() => {
-      if (generation !== this.#generation) return
-      if (allowed === null) return this.#enterClosed(event, 'redirect')
-      allowed.goTo(this.#route, to.url)
-      this.#schedule(0, 'connect')
-    }))
-    return 0
   }
 
   #enterClosed ({ code, reason }: CloseEventLike, kind: ClosedKind): void {

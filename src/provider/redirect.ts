@@ -16,6 +16,7 @@ export interface Place {
   target: URL
   readonly documentName: string
   readonly allowedHosts: readonly string[] | undefined
+  discovered: boolean
   /** Hears of every move (the `redirect` event). */
   readonly moved: (move: { from: string; to: string }) => void
 }
@@ -90,4 +91,17 @@ export const locate = async (place: Place, token: string, region: string | null,
     found = new URL(`${configured.protocol}//${region}.${parent}/${documentName}`)
   }
   return found !== null && await allows(place, found) ? found : null
+}
+
+/**
+ * The provider's discovery step (`locate`): the close event a refused token stands for, or the move to
+ * make once the provider knows the attempt is still its newest.
+ */
+export const locating = async (place: Place, token: string, region: string | null, signal: AbortSignal, timeout: number): Promise<CloseEventLike | (() => void)> => {
+  const found = await locate(place, token, region, signal, timeout)
+  if (found !== null && !(found instanceof URL)) return found
+  return () => {
+    place.discovered = true
+    if (found !== null) goTo(place, found)
+  }
 }

@@ -1,4 +1,5 @@
 import type { Place } from './redirect.ts'
+import type { CloseEventLike } from './options.ts'
 
 /**
  * The judging of other places and the moves there (redirect.ts), loaded on first use: most sessions never
@@ -28,3 +29,11 @@ export class Route implements Place {
     return url
   }
 }
+
+/**
+ * Where the document lives (redirect.ts `locating`): the close event a refused token stands for, or the
+ * move to make if the attempt is still current. A judge that cannot be loaded leaves the route where it
+ * is (a 4009 will correct it).
+ */
+export const locate = async (route: Route, token: string, region: string | null, signal: AbortSignal, timeout: number): Promise<CloseEventLike | (() => void)> =>
+  await (await judge())?.locating(route, token, region, signal, timeout) ?? (() => { route.discovered = true })

@@ -5,7 +5,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { afterDrop, afterTokenFailure, noFailures, type Counters, type Decision, type PolicyOptions } from '../../src/provider/policy.ts'
-import { afterClose, MAX_REDIRECTS, MAX_REJECTIONS } from '../../src/provider/close-policy.ts'
+import { afterClose, MAX_REDIRECTS, MAX_REJECTIONS, settle } from '../../src/provider/close-policy.ts'
+import { Route } from '../../src/provider/route.ts'
 
 const options = (random: number, shouldReconnect = (e: { code: number }) => !(e.code >= 4400 && e.code < 4500)): PolicyOptions =>
   ({ maxBackoffTime: 2500, limitRetryDelay: 30_000, shouldReconnect, random: () => random })
@@ -120,4 +121,22 @@ test('drops and token failures: one more failure, an ordinary (drop) or a longer
       })
     }
   }
+})
+
+test('settle: a followed region or allowed URL becomes an immediate retry whose move is made only when called; a refused URL stops', async () => {
+  const moves: Array<{ from: string; to: string }> = []
+  const route = new Route(new URL('wss://eu-central-1.wiresocket.net/doc'), 'doc', undefined, move => moves.push(move))
+  const event = { code: 4009, reason: 'whatever' }
+  const region = await settle({ action: 'follow', to: { region: 'us-east-1' }, event }, route)
+  assert.equal(region.action === 'retry' && region.delay, 0)
+  assert.equal(route.pendingRegion, null, 'nothing moves before the provider calls move')
+  if (region.action === 'retry') region.move?.()
+  assert.equal(route.pendingRegion, 'us-east-1')
+  const allowed = await settle({ action: 'follow', to: { url: new URL('wss://us-east-1.wiresocket.net/doc') }, event }, route)
+  assert.deepEqual(moves, [])
+  if (allowed.action === 'retry') allowed.move?.()
+  assert.deepEqual(moves, [{ from: 'wss://eu-central-1.wiresocket.net/doc', to: 'wss://us-east-1.wiresocket.net/doc' }])
+  assert.deepEqual(await settle({ action: 'follow', to: { url: new URL('wss://evil.example/doc') }, event }, route), { action: 'stop', kind: 'redirect', event })
+  const limit = { action: 'limit', code: 4004, limit: 'connections', value: 5, delay: 30_000 } as const
+  assert.equal(await settle(limit, route), limit, 'other decisions pass as they are')
 })
