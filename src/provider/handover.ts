@@ -1,5 +1,5 @@
 import type { Link, LinkListener } from './link.ts'
-import type { LinksOwner } from './links.ts'
+import type { Links, LinksOwner } from './links.ts'
 import type { Token } from './token.ts'
 import { bumpOwn } from './presence.ts'
 import { encodeAwareness, encodeSyncStep1, readMessage } from './protocol.ts'
@@ -69,4 +69,25 @@ export class Handover {
     clearTimeout(this.#deadline)
     this.link.end()
   }
+}
+
+/**
+ * A fresh token arrived: open a replacement presenting it, unless one is under way or the token does not
+ * outlive the live link's; the live link carries on meanwhile.
+ */
+export const replace = (links: Links, token: Token): void => {
+  if (links.replacement !== null || links.token === null || token.expiresAt <= links.token.expiresAt) return
+  try {
+    const handover: Handover = links.replacement = new Handover(links.owner, token, links.liveListener, () => swap(links, handover), () => links.abandon())
+  } catch {}
+}
+
+/** The replacement synced: it becomes the live link, and the old one closes unheard. */
+const swap = (links: Links, handover: Handover): void => {
+  const old = links.live
+  links.replacement = null
+  links.live = handover.settle()
+  links.token = handover.token
+  old?.end()
+  links.news.swapped(handover.token)
 }

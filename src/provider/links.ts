@@ -27,65 +27,60 @@ export interface LinksOwner {
 
 /**
  * The provider's links to the server: the live one and, during a make-before-break, the replacement that
- * will take over (handover.ts, loaded once `enableHandover` is called). Only the live link's news reaches
- * the provider; the replacement's stays in the handover until the swap.
+ * will take over (handover.ts, loaded once `enableHandover` is called, starts and completes it). Only
+ * the live link's news reaches the provider; the replacement's stays in the handover until the swap.
  */
 export class Links {
   live: Link | null = null
   /** The token the live link presented (a background refresh may have brought a newer one since). */
   token: Token | null = null
-  #handover: Handover | null = null
-  #Handover: typeof Handover | null = null
-  readonly #owner: LinksOwner
-  readonly #on: LiveListener
+  /** The make-before-break under way. */
+  replacement: Handover | null = null
+  readonly owner: LinksOwner
+  readonly news: LiveListener
   /** The live link's news, each in a step of the provider's machine. */
-  readonly #live: LinkListener
+  readonly liveListener: LinkListener
+  /** handover.ts, once loaded. */
+  #handover: typeof import('./handover.ts') | null = null
 
-  constructor (owner: LinksOwner, on: LiveListener) {
-    this.#owner = owner
-    this.#on = on
+  constructor (owner: LinksOwner, news: LiveListener) {
+    this.owner = owner
+    this.news = news
     const { step } = owner
-    this.#live = {
-      open: () => step(() => on.open()),
-      message: data => step(() => on.message(data)),
-      error: event => on.error(event),
-      close: event => step(() => on.close(event)),
+    this.liveListener = {
+      open: () => step(() => news.open()),
+      message: data => step(() => news.message(data)),
+      error: event => news.error(event),
+      close: event => step(() => news.close(event)),
       // A server that accepts TCP but never completes the upgrade would leave us connecting forever.
-      drop: error => step(() => on.drop(error)),
+      drop: error => step(() => news.drop(error)),
     }
   }
 
   /** Load the make-before-break code (a lazy chunk), so that the next fresh token can use it. */
   enableHandover (): void {
-    import('./handover.ts').then(({ Handover }) => { this.#Handover = Handover }, () => {})
+    import('./handover.ts').then(loaded => { this.#handover = loaded }, () => {})
   }
 
   /** Throws what dialing throws. */
   open (token: Token): void {
-    this.live = this.#owner.dial(token, this.#live)
+    this.live = this.owner.dial(token, this.liveListener)
     this.token = token
   }
 
-  /**
-   * A fresh token arrived: open a replacement presenting it, if the handover code is loaded and the token
-   * outlives the live link's; the live link carries on meanwhile.
-   */
+  /** A fresh token arrived: replace the live link before its token expires, once the handover code is loaded. */
   replace (token: Token): void {
-    const Class = this.#Handover
-    if (Class === null || this.#handover !== null || this.token === null || token.expiresAt <= this.token.expiresAt) return
-    try {
-      const handover: Handover = this.#handover = new Class(this.#owner, token, this.#live, () => this.#swap(handover), () => this.abandon())
-    } catch {}
+    this.#handover?.replace(this, token)
   }
 
   send (message: Uint8Array<ArrayBuffer>): void {
     this.live?.send(message)
-    this.#handover?.send(message)
+    this.replacement?.send(message)
   }
 
   abandon (): void {
-    this.#handover?.abandon()
-    this.#handover = null
+    this.replacement?.abandon()
+    this.replacement = null
   }
 
   /** End both links: nothing more is heard from them. */
@@ -93,15 +88,5 @@ export class Links {
     this.abandon()
     this.live?.end()
     this.live = null
-  }
-
-  /** The replacement synced: it becomes the live link, and the old one closes unheard. */
-  #swap (handover: Handover): void {
-    const old = this.live
-    this.#handover = null
-    this.live = handover.settle()
-    this.token = handover.token
-    old?.end()
-    this.#on.swapped(handover.token)
   }
 }
