@@ -67,7 +67,7 @@ export const INTERNAL_MEMBERS = [
   // route.ts, redirect.ts
   'configured', 'target', 'pendingRegion', 'discovered', 'allowedHosts', 'goTo',
   // links.ts, handover.ts
-  'live', 'enableHandover', 'abandon', 'replacement', 'owner', 'news', 'liveListener', 'settle', 'swapped', 'peer',
+  'live', 'enableHandover', 'abandon', 'replacement', 'owner', 'news', 'settle', 'swapped', 'peer',
   // token-hold.ts, token-source.ts
   'newest', 'release', 'waiters', 'controller', 'promise',
   // cross-tab.ts, backoff.ts, stepped.ts

@@ -19,8 +19,8 @@ export class Handover {
   readonly #deadline: ReturnType<typeof setTimeout>
 
   /**
-   * Dials the replacement (throws what dialing throws). `live`: where a live link's news goes (already in
-   * steps); `caughtUp`: the replacement synced, swap it in; `giveUp`: abandon it (called in a step).
+   * Dials the replacement (throws what dialing throws). `live`: where a live link's news goes (it runs its
+   * own steps); `caughtUp`: the replacement synced, swap it in; `giveUp`: abandon it (called in a step).
    */
   constructor (owner: LinksOwner, readonly token: Token, live: LinkListener, caughtUp: () => void, giveUp: () => void) {
     const { peer } = owner
@@ -78,7 +78,7 @@ export class Handover {
 export const replace = (links: Links, token: Token): void => {
   if (links.replacement !== null || links.token === null || token.expiresAt <= links.token.expiresAt) return
   try {
-    const handover: Handover = links.replacement = new Handover(links.owner, token, links.liveListener, () => swap(links, handover), () => links.abandon())
+    const handover: Handover = links.replacement = new Handover(links.owner, token, links.news, () => swap(links, handover), () => links.abandon())
   } catch {}
 }
 

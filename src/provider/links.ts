@@ -10,7 +10,7 @@ export type HandoverMode = 'auto' | 'always' | 'never'
 /** A server that closed a socket with this at `exp` will close the next one too. */
 export const expiresSockets = ({ code, reason }: CloseEventLike): boolean => code === 4002 && reason === 'Token expired'
 
-/** What the provider hears: the live link's news (each call already inside a step), and a finished swap. */
+/** What the provider hears: the live link's news (each call runs a step of the provider's machine), and a finished swap. */
 export interface LiveListener extends LinkListener {
   swapped(token: Token): void
 }
@@ -37,24 +37,14 @@ export class Links {
   /** The make-before-break under way. */
   replacement: Handover | null = null
   readonly owner: LinksOwner
+  /** The live link's news: the provider's listener. */
   readonly news: LiveListener
-  /** The live link's news, each in a step of the provider's machine. */
-  readonly liveListener: LinkListener
   /** handover.ts, once loaded. */
   #handover: typeof import('./handover.ts') | null = null
 
   constructor (owner: LinksOwner, news: LiveListener) {
     this.owner = owner
     this.news = news
-    const { step } = owner
-    this.liveListener = {
-      open: () => step(() => news.open()),
-      message: data => step(() => news.message(data)),
-      error: event => news.error(event),
-      close: event => step(() => news.close(event)),
-      // A server that accepts TCP but never completes the upgrade would leave us connecting forever.
-      drop: error => step(() => news.drop(error)),
-    }
   }
 
   /** Load the make-before-break code (a lazy chunk), so that the next fresh token can use it. */
@@ -64,7 +54,7 @@ export class Links {
 
   /** Throws what dialing throws. */
   open (token: Token): void {
-    this.live = this.owner.dial(token, this.liveListener)
+    this.live = this.owner.dial(token, this.news)
     this.token = token
   }
 

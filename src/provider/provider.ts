@@ -110,16 +110,16 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       error => this.emit('token-error', [{ error, retryIn: null }]))
     const leaveFraming = framing?.adopt?.(this)
     this.#links = new Links({ peer: this, dial: (token, listener) => this.#dial(token, listener), step: run => this.step(run), handshakeTimeout: options.handshakeTimeout ?? 10_000 }, {
-      open: () => this.#onOpen(),
-      message: data => this.#onMessage(data),
+      open: () => this.step(() => this.#onOpen()),
+      message: data => this.step(() => this.#onMessage(data)),
       error: event => this.emit('connection-error', [event, this]),
-      close: event => {
+      close: event => this.step(() => {
         // The server closes sockets at `exp`: from now on, replace each before its token expires.
         if (framing === undefined && options.handover !== 'never' && expiresSockets(event)) this.#links.enableHandover()
         this.#endSocket(event)
         this.#afterClose(event)
-      },
-      drop: error => this.#drop(error),
+      }),
+      drop: error => this.step(() => this.#drop(error)),
       swapped: token => {
         this.wsLastMessageReceived = Date.now()
         // A server that removes our presence when the old socket closes (instead of passing it on) sees it again at once.
