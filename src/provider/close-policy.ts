@@ -70,12 +70,17 @@ export const afterClose = (event: CloseEventLike, counters: Counters, options: P
 }
 
 /**
- * A `follow` made into what the provider carries out: a region is noted for the next attempt; a URL is
- * judged (redirect.ts, which may have to load the public-suffix list) and moved to if allowed, else the
- * provider stops (`redirect`). The route moves only when the provider calls `move`, which it does only
- * if no newer step superseded this one. Other decisions pass as they are.
+ * A decision made into what the provider carries out. A `limit` is a retry that no returning network
+ * wakes early, reported as the `limit` event. A `follow`: a region is noted for the next attempt; a URL
+ * is judged (redirect.ts, which may have to load the public-suffix list) and moved to if allowed, else
+ * the provider stops (`redirect`). The route moves only when the provider calls `move`, which it does
+ * only if no newer step superseded this one. Retries and stops pass as they are.
  */
 export const settle = async (decision: Decision, route: Route): Promise<Settled> => {
+  if (decision.action === 'limit') {
+    const { code, limit, value, delay } = decision
+    return { ...retry(delay), wakeOnOnline: false, limit: { code, limit, value } }
+  }
   if (decision.action !== 'follow') return decision
   const { to, event } = decision
   if ('region' in to) return { ...retry(0, 'connect'), move: () => { route.pendingRegion = to.region } }

@@ -44,9 +44,19 @@ export interface PolicyOptions {
 export type Decision =
   /**
    * Connect again after `delay` ms asking for a token with `reason`; `forgetToken`: the socket's token was
-   * refused; `home`: back to the configured URL; `move`: a followed redirect (close-policy.ts `settle`).
+   * refused; `home`: back to the configured URL; `move`: a followed redirect, `limit`: a plan limit to
+   * report (both made by close-policy.ts `settle`).
    */
-  | { action: 'retry'; delay: number; reason: TokenReason; wakeOnOnline: boolean; forgetToken?: true; home?: true; move?: () => void }
+  | {
+    action: 'retry'
+    delay: number
+    reason: TokenReason
+    wakeOnOnline: boolean
+    forgetToken?: true
+    home?: true
+    move?: () => void
+    limit?: { code: number; limit: LimitKind; value: number | null }
+  }
   /** Stop retrying (`closed`, reporting `event`): only `connect()` starts again. */
   | { action: 'stop'; kind: ClosedKind; event: CloseEventLike }
   /** 4009: connect at once to this URL or region, if its host is allowed (the provider judges the host). */
@@ -59,8 +69,8 @@ export interface Verdict<D extends Decision = Decision> {
   readonly counters: Counters
 }
 
-/** What the provider carries out: every decision but `follow`, which close-policy.ts `settle` turns into another. */
-export type Settled = Exclude<Decision, { action: 'follow' }>
+/** What the provider carries out: a retry or a stop, which close-policy.ts `settle` makes of a `follow` or a `limit`. */
+export type Settled = Exclude<Decision, { action: 'follow' | 'limit' }>
 
 /** The policy's options from a provider's (y-websocket's) settings. A `shouldReconnect` that throws says "don't", as in y-websocket. */
 export const policyOptions = <P>(provider: P & { maxBackoffTime: number; shouldReconnect: (event: CloseEventLike, provider: P) => boolean }, limitRetryDelay = 30_000): PolicyOptions => ({
@@ -99,11 +109,14 @@ const backoff = (failures: number, options: PolicyOptions): number => jittered(f
 
 /**
  * close-policy.ts. Should its chunk fail to load, every named code is met with a fresh token after the
- * ordinary backoff (never stuck, never faster than a network drop), and no redirect is followed.
+ * ordinary backoff (never stuck, never faster than a network drop), and no redirect is followed (a
+ * framing's own policy may still ask for one).
  */
 export const loadClosePolicy = async (): Promise<ClosePolicy> => await import('./close-policy.ts').catch(() => ({
   afterClose: (_event, counters, options) => failed(counters, failures => ({ ...retry(backoff(failures, options), 'rejected'), forgetToken: true })),
-  settle: async decision => decision.action === 'follow' ? stop('redirect', decision.event) : decision,
+  settle: async decision => decision.action === 'follow'
+    ? stop('redirect', decision.event)
+    : decision.action === 'limit' ? { ...retry(decision.delay), wakeOnOnline: false } : decision,
 }))
 
 /** A close whose code the contract does not name: the app's `shouldReconnect` decides, then the ordinary backoff. */

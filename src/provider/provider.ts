@@ -351,7 +351,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
    */
   #afterClose (event: CloseEventLike): void {
     const verdict = (this.#framing?.afterClose ?? (namedByContract(event.code) ? undefined : afterOtherClose))?.(event, this.#counters, this.#policy())
-    if (verdict !== undefined && verdict.decision.action !== 'follow') {
+    if (verdict !== undefined && (verdict.decision.action === 'retry' || verdict.decision.action === 'stop')) {
       this.#carryOut(verdict as Verdict<Settled>)
       return
     }
@@ -368,14 +368,12 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     if (this.#state !== 'waiting') return null
     this.#counters = counters
     switch (decision.action) {
-      case 'retry':
+      case 'retry': {
         if (decision.forgetToken === true && this.#links.token !== null) this.#tokens.invalidate(this.#links.token)
         if (decision.home === true) this.#route.target = this.#route.configured
         decision.move?.()
-        return this.#schedule(decision.delay, decision.reason, decision.wakeOnOnline)
-      case 'limit': {
-        const retryIn = this.#schedule(decision.delay, 'retry', false)
-        this.emit('limit', [{ code: decision.code, limit: decision.limit, value: decision.value, retryIn }])
+        const retryIn = this.#schedule(decision.delay, decision.reason, decision.wakeOnOnline)
+        if (decision.limit !== undefined) this.emit('limit', [{ ...decision.limit, retryIn }])
         return retryIn
       }
       case 'stop':

@@ -40,9 +40,9 @@ interface Call {
  * page with many documents asks its backend once per token lifetime.
  */
 export function createTokenSource (getToken: GetToken, { refreshMargin = 30_000, timeout = 10_000 }: TokenSourceOptions = {}): TokenSource {
-  check(typeof getToken === 'function', 'createTokenSource: getToken', DEV ? 'a function' : '')
-  // like the provider's option types: checked in the development build only (options.ts `validate`)
+  // like the provider's options: checked in the development build only (options.ts `validate`)
   if (DEV) {
+    check(typeof getToken === 'function', 'createTokenSource: getToken', 'a function')
     check(delay(0)(refreshMargin), 'createTokenSource: refreshMargin', MS(0))
     check(delay(1)(timeout), 'createTokenSource: timeout', MS(1))
   }

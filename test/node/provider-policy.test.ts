@@ -137,6 +137,13 @@ test('settle: a followed region or allowed URL becomes an immediate retry whose 
   if (allowed.action === 'retry') allowed.move?.()
   assert.deepEqual(moves, [{ from: 'wss://eu-central-1.wiresocket.net/doc', to: 'wss://us-east-1.wiresocket.net/doc' }])
   assert.deepEqual(await settle({ action: 'follow', to: { url: new URL('wss://evil.example/doc') }, event }, route), { action: 'stop', kind: 'redirect', event })
-  const limit = { action: 'limit', code: 4004, limit: 'connections', value: 5, delay: 30_000 } as const
-  assert.equal(await settle(limit, route), limit, 'other decisions pass as they are')
+  const stopped = { action: 'stop', kind: 'forbidden', event } as const
+  assert.equal(await settle(stopped, route), stopped, 'retries and stops pass as they are')
+})
+
+test('settle: a plan limit is a retry after its delay that the network coming back does not wake, carrying what the limit event reports', async () => {
+  const route = new Route(new URL('wss://eu-central-1.wiresocket.net/doc'), 'doc', undefined, () => {})
+  assert.deepEqual(await settle({ action: 'limit', code: 4004, limit: 'connections', value: 5, delay: 31_000 }, route), {
+    action: 'retry', delay: 31_000, reason: 'retry', wakeOnOnline: false, limit: { code: 4004, limit: 'connections', value: 5 },
+  })
 })
