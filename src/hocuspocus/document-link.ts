@@ -1,3 +1,4 @@
+import { handshakeTimeout } from '../provider/options.ts'
 import * as decoding from 'lib0/decoding'
 import { authTokenFrame, closeFrame, encodeHocuspocusFrame, HocuspocusMessage, readAuth } from '../wire/codec.ts'
 import type { DialRequest, Link, LinkListener } from '../provider/link.ts'
@@ -35,7 +36,7 @@ export class DocumentLink implements Link {
     readonly listener: LinkListener
   ) {
     this.#presented = request.token
-    this.#deadline = setTimeout(() => this.#leave() && listener.drop(), request.handshakeTimeout)
+    this.#deadline = setTimeout(() => this.#leave() && listener.drop(), handshakeTimeout(request.options))
   }
 
   get socket (): WebSocketLike { return this.carrier.socket }

@@ -3,7 +3,6 @@ import { DEV } from '../provider/dev.ts'
 import type { WebSocketConstructor, WireSocketProviderOptions } from '../provider/options.ts'
 import type { DialRequest, Framing } from '../provider/link.ts'
 import { createTokenSource, type TokenSource } from '../provider/token-source.ts'
-import { TOKEN_QUERY_PARAM, TOKEN_SUBPROTOCOL } from '../contract/handshake.ts'
 import { HocuspocusSocket, socketUrlOf } from './hocuspocus-socket.ts'
 import { afterHocuspocusClose } from './policy.ts'
 
@@ -56,9 +55,7 @@ export function createSharedConnection (url: string, options: SharedConnectionOp
   // the provider's rules, for the options the two share (the token's transport, timeouts, protocols, the polyfill)
   checkRules(options as Record<string, unknown>, 'createSharedConnection')
   checkOption((options.getToken === undefined) !== (options.tokenSource === undefined), 'getToken', DEV ? 'given, or tokenSource, but not both' : '')
-  const { tokenTransport = 'subprotocol', handshakeTimeout = 10_000 } = options
-  const WebSocketClass = options.WebSocketPolyfill ?? globalThis.WebSocket as WebSocketConstructor | undefined
-  checkOption(typeof WebSocketClass === 'function', 'WebSocketPolyfill', DEV ? 'given where there is no global WebSocket (in Node: the ws package)' : '')
+  checkOption(typeof (options.WebSocketPolyfill ?? globalThis.WebSocket as WebSocketConstructor | undefined) === 'function', 'WebSocketPolyfill', DEV ? 'given where there is no global WebSocket (in Node: the ws package)' : '')
   const tokenSource = options.tokenSource ?? createTokenSource(options.getToken!, { refreshMargin: options.refreshMargin, timeout: options.tokenTimeout })
   const serverUrl = url.replace(/\/+$/, '')
   /** Open sockets by URL (without token): one per region and set of `params`. */
@@ -81,15 +78,8 @@ export function createSharedConnection (url: string, options: SharedConnectionOp
     get sockets () { return sockets.size },
     dial (providerRequest, listener) {
       if (destroyed) throw new Error('createSharedConnection: destroyed')
-      const request: DialRequest = {
-        ...providerRequest,
-        WebSocket: WebSocketClass!,
-        tokenTransport,
-        tokenProtocol: options.tokenProtocol ?? TOKEN_SUBPROTOCOL,
-        tokenQueryParam: options.tokenQueryParam ?? TOKEN_QUERY_PARAM,
-        protocols: options.protocols ?? [],
-        handshakeTimeout,
-      }
+      // the socket is the connection's: opened with its options, not the provider's
+      const request: DialRequest = { ...providerRequest, options, protocols: options.protocols ?? [] }
       return socketFor(request).attach(request, listener)
     },
     afterClose: afterHocuspocusClose,

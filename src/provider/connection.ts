@@ -1,6 +1,4 @@
-import type { CloseEventLike, WebSocketConstructor, WebSocketLike, WireSocketProviderOptions } from './options.ts'
-import type { Token } from './token.ts'
-import type { TokenSource } from './token-source.ts'
+import { handshakeTimeout, type CloseEventLike, type WebSocketConstructor, type WebSocketLike } from './options.ts'
 import { TOKEN_QUERY_PARAM, TOKEN_SUBPROTOCOL } from '../contract/handshake.ts'
 import type { DialRequest, Link, LinkListener } from './link.ts'
 
@@ -53,26 +51,12 @@ export class Connection implements Link {
 /**
  * A socket for `request`, to `url` (the request's by default), presenting the token at the handshake as
  * `tokenTransport` says: as a subprotocol (after `tokenProtocol`), as a query parameter, or not at all
- * (`in-band`: the Hocuspocus framing's Auth message carries it).
+ * (`in-band`: the Hocuspocus framing's Auth message carries it). The options' defaults are applied here.
  */
-export const openSocket = (request: DialRequest, on: ConnectionListener, url = request.url): Connection => {
-  const { token, tokenTransport, protocols } = request
+export const openSocket = ({ options: o, token, protocols, url: requested }: DialRequest, on: ConnectionListener, url = requested): Connection => {
+  const transport = o.tokenTransport
   const target = new URL(url)
-  if (tokenTransport === 'query') target.searchParams.set(request.tokenQueryParam, token.value)
-  const offered = tokenTransport === 'query' || tokenTransport === 'in-band' ? protocols : [request.tokenProtocol, token.value, ...protocols]
-  return new Connection(request.WebSocket, target.href, offered, request.handshakeTimeout, on)
+  if (transport === 'query') target.searchParams.set(o.tokenQueryParam ?? TOKEN_QUERY_PARAM, token.value)
+  const offered = transport === 'query' || transport === 'in-band' ? protocols : [o.tokenProtocol ?? TOKEN_SUBPROTOCOL, token.value, ...protocols]
+  return new Connection(o.WebSocketPolyfill ?? globalThis.WebSocket, target.href, offered, handshakeTimeout(o), on)
 }
-
-/** What a framing needs to connect a provider's document, from the provider's options (defaults applied). */
-export const dialRequest = <P>(o: WireSocketProviderOptions<P>, url: URL, documentName: string, token: Token, tokens: TokenSource, protocols: string[]): DialRequest => ({
-  url,
-  documentName,
-  token,
-  tokens,
-  WebSocket: o.WebSocketPolyfill ?? globalThis.WebSocket,
-  tokenTransport: o.tokenTransport,
-  tokenProtocol: o.tokenProtocol ?? TOKEN_SUBPROTOCOL,
-  tokenQueryParam: o.tokenQueryParam ?? TOKEN_QUERY_PARAM,
-  protocols,
-  handshakeTimeout: o.handshakeTimeout ?? 10_000,
-})

@@ -1,4 +1,4 @@
-import type { CloseEventLike, WebSocketConstructor, WebSocketLike } from './options.ts'
+import type { CloseEventLike, WebSocketLike, WireSocketProviderOptions } from './options.ts'
 import type { Verdict, Counters, PolicyOptions } from './policy.ts'
 import type { Token } from './token.ts'
 import type { TokenSource } from './token-source.ts'
@@ -31,6 +31,9 @@ export interface LinkListener {
   drop(error?: unknown): void
 }
 
+/** The options that say how a socket is opened, as given (connection.ts applies the defaults). */
+export type SocketOptions = Pick<WireSocketProviderOptions, 'WebSocketPolyfill' | 'tokenTransport' | 'tokenProtocol' | 'tokenQueryParam' | 'handshakeTimeout'>
+
 /** What a framing needs to connect one document. */
 export interface DialRequest {
   /** Where the provider's route points: the server URL with the document name as its last path segment, and `params`. */
@@ -39,13 +42,10 @@ export interface DialRequest {
   /** The token to present, and the source to ask for a fresher one. */
   readonly token: Token
   readonly tokens: TokenSource
-  readonly WebSocket: WebSocketConstructor
-  readonly tokenTransport: 'subprotocol' | 'query' | 'in-band' | undefined
-  readonly tokenProtocol: string
-  readonly tokenQueryParam: string
+  /** How the socket is opened: the provider's options, or a shared connection's. */
+  readonly options: SocketOptions
   /** Extra subprotocols offered after the token's. */
   readonly protocols: string[]
-  readonly handshakeTimeout: number
 }
 
 /** A wire format other than the default one: `hocuspocusFraming`, or a shared connection. */

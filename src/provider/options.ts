@@ -80,6 +80,9 @@ export interface WireSocketProviderOptions<P = unknown> {
 
 type Check = (value: unknown) => boolean
 
+/** How long the WebSocket handshake (and, in the Hocuspocus framing, authentication) may take. */
+export const handshakeTimeout = (o: { handshakeTimeout?: number }): number => o.handshakeTimeout ?? 10_000
+
 /** The longest delay timers honour: setTimeout fires at once for anything longer (2^31−1 ms, about 24.8 days). */
 export const MAX_DELAY = 2 ** 31 - 1
 

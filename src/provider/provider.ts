@@ -2,7 +2,7 @@ import type * as Y from 'yjs'
 import { ownAwareness } from './own-awareness.ts'
 import { bumpOwn, forgetPeers } from './presence.ts'
 import { expiresSockets, Links } from './links.ts'
-import { dialRequest, openSocket } from './connection.ts'
+import { openSocket } from './connection.ts'
 import type { Framing, Link, LinkListener } from './link.ts'
 import { transitions, type ConnectionState, type ProviderAwareness } from './events.ts'
 import { Stepped } from './stepped.ts'
@@ -19,7 +19,7 @@ import {
   type ClosedKind, type Counters, type PolicyOptions, type Settled, type Verdict,
 } from './policy.ts'
 import { encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
-import { validate, type CloseEventLike, type WebSocketLike, type WireSocketProviderOptions } from './options.ts'
+import { handshakeTimeout, validate, type CloseEventLike, type WebSocketLike, type WireSocketProviderOptions } from './options.ts'
 
 export type { ClosedKind, LimitKind } from './policy.ts'
 export type { ConnectionState, ProviderAwareness, WireSocketProviderEvents } from './events.ts'
@@ -109,7 +109,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       },
       error => this.emit('token-error', [{ error, retryIn: null }]))
     const leaveFraming = framing?.adopt?.(this)
-    this.#links = new Links({ peer: this, dial: (token, listener) => this.#dial(token, listener), step: run => this.step(run), handshakeTimeout: options.handshakeTimeout ?? 10_000 }, {
+    this.#links = new Links({ peer: this, dial: (token, listener) => this.#dial(token, listener), step: run => this.step(run), handshakeTimeout: handshakeTimeout(options) }, {
       open: () => this.step(() => this.#onOpen()),
       message: data => this.step(() => this.#onMessage(data)),
       error: event => this.emit('connection-error', [event, this]),
@@ -252,7 +252,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     if (cached !== null && !needsDiscovery) return this.#open(cached)
     const { signal } = this.#pending = new AbortController()
     this.#tokens.get(this.roomname, reason, signal)
-      .then(async token => ({ token, located: needsDiscovery ? await locate(this.#route, token.value, region, signal, this.#options.handshakeTimeout ?? 10_000) : null }))
+      .then(async token => ({ token, located: needsDiscovery ? await locate(this.#route, token.value, region, signal, handshakeTimeout(this.#options)) : null }))
       .then(({ token, located }) => this.step(() => {
         if (generation !== this.#generation) return
         this.#pending = null
@@ -286,7 +286,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
 
   /** A link presenting `token`, in the configured framing (see links.ts for whose news `listener` hears). */
   #dial (token: Token, listener: LinkListener): Link {
-    const request = dialRequest(this.#options, this.#route.url(this.params), this.roomname, token, this.#tokens, this.protocols)
+    const request = { url: this.#route.url(this.params), documentName: this.roomname, token, tokens: this.#tokens, options: this.#options, protocols: this.protocols }
     return this.#framing?.dial(request, listener) ?? openSocket(request, listener)
   }
 
