@@ -3,7 +3,8 @@
  * token lifecycle. No Node-only imports here.
  */
 export { WireSocketProvider } from './provider/provider.ts'
-export type { ConnectionState, ClosedKind, LimitKind, ProviderAwareness, WireSocketProviderEvents } from './provider/provider.ts'
+export type { ConnectionState, ProviderAwareness, WireSocketProviderEvents } from './provider/events.ts'
+export type { ClosedKind, LimitKind } from './provider/policy.ts'
 export type { WireSocketProviderOptions, WebSocketLike, WebSocketConstructor, CloseEventLike } from './provider/options.ts'
 export { createTokenSource } from './provider/token-source.ts'
 export type { TokenSource, TokenSourceOptions, TokenHolder } from './provider/token-source.ts'

@@ -10,8 +10,7 @@ import { DEV } from './dev.ts'
 import type { WireSocketLimits } from '../contract/claims.ts'
 import { RetryTimer } from './backoff.ts'
 import { CrossTab } from './cross-tab.ts'
-import { createTokenSource, type TokenSource } from './token-source.ts'
-import { TokenHold } from './token-hold.ts'
+import { createTokenSource, type TokenHolder, type TokenSource } from './token-source.ts'
 import { asTokenError, type GetToken, type Token, type TokenReason } from './token.ts'
 import { locate, Route } from './route.ts'
 import {
@@ -20,9 +19,6 @@ import {
 } from './policy.ts'
 import { encodeAwareness, encodeQueryAwareness, encodeSyncStep1, encodeUpdate, messageHandlers, readMessage, type MessageHandler, type SyncPeer } from './protocol.ts'
 import { handshakeTimeout, validate, type CloseEventLike, type WebSocketLike, type WireSocketProviderOptions } from './options.ts'
-
-export type { ClosedKind, LimitKind } from './policy.ts'
-export type { ConnectionState, ProviderAwareness, WireSocketProviderEvents } from './events.ts'
 
 /** Like y-websocket: a connection that heard nothing (not even its own awareness echo) for 30 s is dead. */
 const SILENCE_LIMIT = 30_000
@@ -62,7 +58,10 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   #synced = false
   #counters: Counters = noFailures
   readonly #tokens: TokenSource
-  readonly #hold: TokenHold
+  /** This provider as the token source's holder (while it holds it: `#release`), and the newest token it heard of. */
+  readonly #holder: TokenHolder
+  #release: (() => void) | null = null
+  #newest: Token | null = null
   readonly #options: WireSocketProviderOptions<WireSocketProvider>
   /** The live link, and its replacement during a make-before-break. */
   readonly #links: Links
@@ -97,17 +96,19 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
     this.#crossTab = new CrossTab(this, error => this.step(() => this.emit('message-error', [{ error }])))
     const framing = this.#framing = options.connection ?? options.framing
     framing?.validate?.(options, serverUrl)
-    this.#tokens = framing?.tokenSource ?? options.tokenSource ?? createTokenSource(options.getToken as GetToken, {
-      refreshMargin: options.refreshMargin,
-      timeout: options.tokenTimeout,
-    })
-    this.#hold = new TokenHold(this.#tokens, documentName,
-      token => {
+    this.#tokens = framing?.tokenSource ?? options.tokenSource ?? createTokenSource(options.getToken as GetToken, { refreshMargin: options.refreshMargin, timeout: options.tokenTimeout })
+    this.#holder = {
+      documentName,
+      // each new token once, whether the source tells of it on hold (the token in hand) or after a refresh
+      onToken: token => {
+        if (token === this.#newest) return
+        this.#newest = token
         this.emit('token', [{ expiresAt: token.expiresAt, claims: token.claims }])
         // the server will close the live socket at its token's `exp`: replace it first (links.ts)
         this.step(() => this.#state === 'open' && this.#synced && this.#links.replace(token))
       },
-      error => this.emit('token-error', [{ error, retryIn: null }]))
+      onError: error => this.emit('token-error', [{ error, retryIn: null }]),
+    }
     const leaveFraming = framing?.adopt?.(this)
     this.#links = new Links({ peer: this, dial: (token, listener) => this.#dial(token, listener), step: run => this.step(run), handshakeTimeout: handshakeTimeout(options) }, {
       open: () => this.step(() => this.#onOpen()),
@@ -162,9 +163,9 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   /** Consecutive unsuccessful attempts since the last successful sync (y-websocket's counter). */
   get wsUnsuccessfulReconnects (): number { return this.#counters.failures }
   /** When the newest token expires, on the local clock (epoch ms); null before the first token. */
-  get tokenExpiresAt (): number | null { return this.#hold.newest?.expiresAt ?? null }
+  get tokenExpiresAt (): number | null { return this.#newest?.expiresAt ?? null }
   /** The plan limits carried by the newest token. */
-  get limits (): WireSocketLimits | null { return this.#hold.newest?.claims.limits ?? null }
+  get limits (): WireSocketLimits | null { return this.#newest?.claims.limits ?? null }
   get synced (): boolean { return this.#synced }
 
   set synced (state: boolean) {
@@ -179,7 +180,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       if (this.#state === 'destroyed') return
       this.shouldConnect = true
       if (this.#state !== 'idle' && this.#state !== 'closed') return
-      this.#hold.hold()
+      this.#release ??= this.#tokens.hold(this.#holder)
       if (!this.disableBc) this.#crossTab.connect()
       this.#schedule(0, 'connect', false)
     })
@@ -194,7 +195,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
       this.#crossTab.disconnect()
       if (this.#state === 'idle') return
       this.#halt()
-      this.#hold.release()
+      this.#release = this.#release?.() ?? null
       this.#enter('idle')
     })
   }
@@ -218,9 +219,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
   // ---- the state machine ----
 
   #enter (next: ConnectionState): void {
-    if (DEV && next !== 'destroyed' && !transitions[this.#state].includes(next)) {
-      throw new Error(`WireSocketProvider: illegal transition ${this.#state} → ${next}`)
-    }
+    if (DEV && next !== 'destroyed' && !transitions[this.#state].includes(next)) throw new Error(`WireSocketProvider: illegal transition ${this.#state} → ${next}`)
     this.#state = next
   }
 
@@ -384,7 +383,7 @@ export class WireSocketProvider extends Stepped implements SyncPeer {
 
   #enterClosed ({ code, reason }: CloseEventLike, kind: ClosedKind): void {
     this.shouldConnect = false
-    this.#hold.release()
+    this.#release = this.#release?.() ?? null
     this.#enter('closed')
     this.emit('closed', [{ code, reason, kind }, this])
   }
