@@ -60,14 +60,14 @@ const production = {
  * properties on its own. The mapping is fixed, so every chunk of a build agrees. Every use of a listed name
  * is renamed, whatever the object: so never a name the code also reads from something else (a
  * built-in's method such as `replace`, `Math.random`, an export read from a lazily imported module such
- * as `allows`) or that an app sees. `npm run test:production` runs the integration tests against this
+ * as `allows` or `settle`) or that an app sees. `npm run test:production` runs the integration tests against this
  * build. Private `#members` need no entry here: minifiers shorten them already.
  */
 export const INTERNAL_MEMBERS = [
   // route.ts, redirect.ts
-  'configured', 'target', 'pendingRegion', 'discovered', 'allowedHosts', 'goTo',
+  'configured', 'target', 'pendingRegion', 'discovered', 'allowedHosts', 'moved', 'move',
   // links.ts, handover.ts
-  'live', 'enableHandover', 'abandon', 'replacement', 'owner', 'news', 'settle', 'swapped', 'peer',
+  'live', 'enableHandover', 'abandon', 'replacement', 'owner', 'news', 'swapped', 'peer',
   // token-hold.ts, token-source.ts
   'newest', 'release', 'waiters', 'controller', 'promise',
   // cross-tab.ts, backoff.ts, stepped.ts
@@ -79,9 +79,19 @@ export const INTERNAL_MEMBERS = [
 // single letters: no property of the browser code (nor of what it reads from yjs, y-protocols, lib0 or the DOM) is one
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ'
 const shortNames = Object.fromEntries(INTERNAL_MEMBERS.map((name, i) => [name, LETTERS[i]]))
+/** What the platform's own objects answer to: a listed name among them would be renamed where the code calls them. */
+const BUILT_IN = [String, Array, Promise, URL, URLSearchParams, Map, Set, Error, Date, AbortController, AbortSignal, Uint8Array, Object, EventTarget]
+  .flatMap(c => [c, c.prototype]).concat([Math, JSON, globalThis])
 const mangleInternalMembers = {
   name: 'y-wiresocket-internal-members',
-  async renderChunk (code) {
+  buildStart () {
+    const clash = INTERNAL_MEMBERS.filter(name => BUILT_IN.some(o => name in o))
+    if (clash.length > 0) this.error(`INTERNAL_MEMBERS names what built-ins have too: ${clash.join(', ')}`)
+  },
+  async renderChunk (code, chunk) {
+    // a lazily imported chunk's exports are read by name from its module object
+    const exported = chunk.exports.filter(name => INTERNAL_MEMBERS.includes(name))
+    if (exported.length > 0) this.error(`INTERNAL_MEMBERS names what ${chunk.fileName} exports: ${exported.join(', ')}`)
     const { code: out, map } = await transform(code, {
       mangleProps: new RegExp(`^(${INTERNAL_MEMBERS.join('|')})$`),
       mangleCache: { ...shortNames },

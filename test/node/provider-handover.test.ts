@@ -144,7 +144,3 @@ test('destroy() during the overlap closes both sockets and leaves nothing behind
     destroyAll([a])
   }
 })
-
-test('handover: an invalid value throws at construction, naming the option', () => {
-  assert.throws(() => client(dp, 'handover-bad', { handover: 'sometimes' as 'auto', connect: false }), /handover/)
-})
