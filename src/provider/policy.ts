@@ -59,7 +59,7 @@ export type Decision =
   }
   /** Stop retrying (`closed`, reporting `event`): only `connect()` starts again. */
   | { action: 'stop'; kind: ClosedKind; event: CloseEventLike }
-  /** 4009: connect at once to this URL or region, if its host is allowed (the provider judges the host). */
+  /** 4009: connect at once to this URL or region, if its host is allowed (close-policy.ts `settle` judges it). */
   | { action: 'follow'; to: RedirectTarget; event: CloseEventLike }
   /** A plan limit (the close's `code`): wait `delay` ms (no waking early when the network comes back), then retry. */
   | { action: 'limit'; code: number; limit: LimitKind; value: number | null; delay: number }
@@ -88,7 +88,8 @@ export const retry = (delay: number, reason: TokenReason = 'retry'): Retry => ({
 export const stop = (kind: ClosedKind, event: CloseEventLike): Extract<Decision, { action: 'stop' }> => ({ action: 'stop', kind, event })
 
 /**
- * Codes the contract names (4001–4009). Their policy (close-policy.ts) is loaded on the first such close:
+ * Codes the contract names (4001–4009; written as a range so that the entry does not carry the code table,
+ * and held to `CloseCode` by a test). Their policy (close-policy.ts) is loaded on the first such close:
  * most sessions only ever see network drops, and a token expiry a quarter of an hour in.
  */
 export const namedByContract = (code: number): boolean => code > 4000 && code < 4010

@@ -4,9 +4,10 @@
  */
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { afterDrop, afterTokenFailure, noFailures, type Counters, type Decision, type PolicyOptions } from '../../src/provider/policy.ts'
+import { afterDrop, afterTokenFailure, namedByContract, noFailures, type Counters, type Decision, type PolicyOptions } from '../../src/provider/policy.ts'
 import { afterClose, MAX_REDIRECTS, MAX_REJECTIONS, settle } from '../../src/provider/close-policy.ts'
 import { Route } from '../../src/provider/route.ts'
+import { CloseCode } from '../../src/contract/close-codes.ts'
 
 const options = (random: number, shouldReconnect = (e: { code: number }) => !(e.code >= 4400 && e.code < 4500)): PolicyOptions =>
   ({ maxBackoffTime: 2500, limitRetryDelay: 30_000, shouldReconnect, random: () => random })
@@ -146,4 +147,9 @@ test('settle: a plan limit is a retry after its delay that the network coming ba
   assert.deepEqual(await settle({ action: 'limit', code: 4004, limit: 'connections', value: 5, delay: 31_000 }, route), {
     action: 'retry', delay: 31_000, reason: 'retry', wakeOnOnline: false, limit: { code: 4004, limit: 'connections', value: 5 },
   })
+})
+
+test('namedByContract: true for exactly the codes the contract names', () => {
+  const named = new Set<number>(Object.values(CloseCode))
+  for (let code = 1000; code <= 4999; code++) assert.equal(namedByContract(code), named.has(code), `code ${code}`)
 })
