@@ -84,6 +84,8 @@ export const replace = (links: Links, token: Token): void => {
 
 /** The replacement synced: it becomes the live link, and the old one closes unheard. */
 const swap = (links: Links, handover: Handover): void => {
+  // only the replacement under way (an abandoned one's link is ended and tells nothing more)
+  if (links.replacement !== handover) return
   const old = links.live
   links.replacement = null
   links.live = handover.settle()
